@@ -1,0 +1,40 @@
+"""Shared fixtures: one SparkSession for the whole run, and a lake seeded once at scale 0.01."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SFN_ETL_SHUFFLE_PARTITIONS", "2")
+os.environ.setdefault("SFN_ETL_SPARK_MASTER", "local[2]")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from jobs.runtime import local_session
+
+    session = local_session("sfn-etl-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def seeded_raw(tmp_path_factory) -> Path:
+    """Raw TPC-H extracts at scale 0.01 in 3 daily batches; copy it before changing it."""
+    from orchestration.lake import Lake
+    from orchestration.seed import seed
+
+    root = tmp_path_factory.mktemp("seeded") / "lake"
+    seed(Lake(str(root)), scale=0.01, batches=3)
+    return root
+
+
+@pytest.fixture
+def lake_root(tmp_path, monkeypatch) -> Path:
+    """An empty lake and state directory of this test's own, in the environment."""
+    root = tmp_path / "lake"
+    monkeypatch.setenv("SFN_ETL_LAKE", str(root))
+    monkeypatch.setenv("SFN_ETL_HOME", str(tmp_path / "home"))
+    return root

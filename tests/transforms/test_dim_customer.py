@@ -1,0 +1,40 @@
+from decimal import Decimal
+
+from chispa import assert_df_equality
+
+from tests.transforms._dims import SOURCE, geography, raw_rows
+from transforms.dim_customer import build_dim_customer
+from transforms.schemas import DIM_CUSTOMER, QUARANTINE_SCHEMA
+
+
+def test_customers_get_nation_and_region_and_unknown_nation_is_rejected(spark):
+    customer = raw_rows(
+        spark,
+        "customer",
+        (1, "Customer#1", "addr", 7, "17-111", Decimal("711.56"), "BUILDING", "c"),
+        (2, "Customer#2", "addr", 42, "27-222", Decimal("-9.99"), "MACHINERY", "c"),
+    )
+    result = build_dim_customer(customer, geography(spark))
+
+    expected = spark.createDataFrame(
+        [
+            (
+                1,
+                "Customer#1",
+                "addr",
+                "17-111",
+                Decimal("711.56"),
+                "BUILDING",
+                7,
+                "GERMANY",
+                3,
+                "EUROPE",
+            )
+        ],
+        DIM_CUSTOMER,
+    )
+    assert_df_equality(result.good, expected, ignore_nullable=True)
+    rejected = spark.createDataFrame(
+        [(SOURCE, "raw 2", "unknown nation key 42")], QUARANTINE_SCHEMA
+    )
+    assert_df_equality(result.rejected, rejected, ignore_nullable=True)

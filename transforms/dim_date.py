@@ -1,0 +1,37 @@
+"""dim_date: one row per calendar day spanned by the dates of a batch's facts."""
+
+from __future__ import annotations
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+FACT_DATE_COLUMNS = ("order_date", "ship_date", "commit_date", "receipt_date")
+
+
+def build_dim_date(fact_sales: DataFrame) -> DataFrame:
+    """Every day from the earliest to the latest fact date, with calendar attributes.
+
+    Computed as an aggregate and an explode on the executors: no dates reach the driver.
+    """
+    bounds = fact_sales.agg(
+        F.least(*[F.min(c) for c in FACT_DATE_COLUMNS]).alias("first_day"),
+        F.greatest(*[F.max(c) for c in FACT_DATE_COLUMNS]).alias("last_day"),
+    ).where(F.col("first_day").isNotNull())
+    days = bounds.select(
+        F.explode(F.sequence("first_day", "last_day", F.expr("INTERVAL 1 DAY"))).alias("date")
+    )
+    # Spark's dayofweek counts from Sunday = 1; ISO 8601 counts from Monday = 1.
+    iso_day_of_week = ((F.dayofweek("date") + 5) % 7 + 1).cast("int")
+    return days.select(
+        F.date_format("date", "yyyyMMdd").cast("int").alias("date_key"),
+        F.col("date"),
+        F.year("date").alias("year"),
+        F.quarter("date").alias("quarter"),
+        F.month("date").alias("month"),
+        F.date_format("date", "MMMM").alias("month_name"),
+        F.dayofmonth("date").alias("day_of_month"),
+        iso_day_of_week.alias("day_of_week"),
+        F.date_format("date", "EEEE").alias("day_name"),
+        F.weekofyear("date").alias("week_of_year"),
+        (iso_day_of_week >= 6).alias("is_weekend"),
+    )
