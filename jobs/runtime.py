@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from awsglue.utils import getResolvedOptions
+from awsglue.utils import GlueArgumentError, getResolvedOptions
 from pyspark.sql import SparkSession
 
 from orchestration.errors import UserError
@@ -29,9 +29,9 @@ def resolve_options(
     present = [name for name in optional if f"--{name}" in argv]
     try:
         return getResolvedOptions(["job", *argv], [*required, *present])
-    except SystemExit as exc:
+    except (GlueArgumentError, SystemExit) as exc:
         expected = " ".join(f"--{name} VALUE" for name in required)
-        raise UserError(f"bad job arguments {argv!r}; expected {expected}") from exc
+        raise UserError(f"bad job arguments {argv!r}: {exc}; expected {expected}") from exc
 
 
 def local_session(app_name: str) -> SparkSession:

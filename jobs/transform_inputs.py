@@ -49,8 +49,11 @@ def resolve_input(lake: Lake, manifest_uri: str | None) -> BatchInput:
 
 def read_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
     """Every line of `paths` (decoded as UTF-8; bad bytes become U+FFFD) with its source file."""
+    # Spark keeps undecodable bytes as they are; the round trip through a Java string turns
+    # them into U+FFFD, which the parser rejects and Parquet can store.
+    decoded = F.decode(F.encode(F.col("value"), "UTF-8"), "UTF-8")
     return spark.read.text(paths).select(
-        _normalized_source_file().alias("source_file"), F.col("value").alias("raw_line")
+        _normalized_source_file().alias("source_file"), decoded.alias("raw_line")
     )
 
 

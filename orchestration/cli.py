@@ -6,11 +6,12 @@ import importlib
 import sys
 
 import typer
-from rich.console import Console
 
 from orchestration.errors import UserError
 
-COMMAND_MODULES = ("orchestration.commands.data",)
+COMMAND_MODULES = (
+    "orchestration.commands.data",
+)
 
 app = typer.Typer(
     help="Build, run and deploy the Glue + Step Functions ETL pipeline, locally or on AWS.",
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, standalone_mode=False)
     except UserError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        typer.echo(f"error: {exc}", err=True)
         return 2
     except SystemExit as exc:
         return int(exc.code or 0)

@@ -88,9 +88,7 @@ def _lines(path: Path) -> Iterator[str]:
         yield from handle
 
 
-def _split(
-    generated: Path, staged: Path, batches: int, first: date, result: SeedResult
-) -> None:
+def _split(generated: Path, staged: Path, batches: int, first: date, result: SeedResult) -> None:
     ingest_dates = [first + timedelta(days=k) for k in range(batches)]
 
     def target(table: str, batch: int) -> Path:
@@ -113,7 +111,9 @@ def _split(
     _route(
         generated / "orders.tbl",
         [target("orders", b) for b in range(batches)],
-        lambda line: batch_of_order.setdefault(line.split("|", 1)[0], batch_of(line.split("|", 5)[4])),
+        lambda line: batch_of_order.setdefault(
+            line.split("|", 1)[0], batch_of(line.split("|", 5)[4])
+        ),
     )
     _route(
         generated / "lineitem.tbl",

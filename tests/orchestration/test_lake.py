@@ -1,0 +1,47 @@
+import pytest
+
+from orchestration.lake import LOCAL_BUCKET, Lake, LakeError, normalize_uri
+
+
+def test_zones_live_under_the_root_unless_moved(tmp_path):
+    lake = Lake("s3://bucket/prefix", {"raw": "s3://raw-bucket"})
+    assert lake.uri("curated", "fact_sales") == "s3://bucket/prefix/curated/fact_sales"
+    assert lake.uri("raw", "tpch", "x.tbl") == "s3://raw-bucket/tpch/x.tbl"
+    assert lake.bucket_key("validation", "b1", "summary.json") == (
+        "bucket",
+        "prefix/validation/b1/summary.json",
+    )
+
+
+def test_local_objects_are_addressed_through_the_local_bucket(tmp_path):
+    lake = Lake(str(tmp_path))
+    assert lake.bucket_key("manifests", "b1.json") == (LOCAL_BUCKET, "manifests/b1.json")
+
+
+def test_write_then_list_skips_hidden_and_underscore_names(tmp_path):
+    lake = Lake(str(tmp_path))
+    lake.write_json(lake.uri("manifests", "b1.json"), {"a": 1})
+    lake.write_text(lake.uri("manifests", "_tmp", "x"), "x")
+    lake.write_text(lake.uri("manifests", ".hidden"), "x")
+    listed = lake.list(lake.uri("manifests"))
+    assert [o.uri for o in listed] == [str(tmp_path / "manifests" / "b1.json")]
+    assert listed[0].size == len('{\n  "a": 1\n}\n')
+    assert lake.read_json(listed[0].uri) == {"a": 1}
+
+
+def test_reading_a_missing_object_names_it(tmp_path):
+    with pytest.raises(LakeError, match=f"missing: {tmp_path}/nope.json"):
+        Lake(str(tmp_path)).read_json(str(tmp_path / "nope.json"))
+
+
+def test_unwritable_lake_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(LakeError, match=f"cannot write {blocker}/x.json"):
+        Lake(str(tmp_path)).write_json(str(blocker / "x.json"), {})
+
+
+def test_spark_file_uris_compare_as_plain_paths():
+    assert normalize_uri("file:///a/b.tbl") == "/a/b.tbl"
+    assert normalize_uri("file:/a/b.tbl") == "/a/b.tbl"
+    assert normalize_uri("s3a://bkt/k") == "s3://bkt/k"

@@ -1,0 +1,26 @@
+from pathlib import Path
+
+from orchestration.settings import Settings
+
+
+def test_defaults_need_no_configuration(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({})
+    assert settings.lake == str(tmp_path / "lake")
+    assert settings.home == tmp_path / ".sfn-etl"
+    assert settings.warehouse == f"duckdb:///{tmp_path}/.sfn-etl/warehouse.duckdb"
+
+
+def test_environment_overrides_and_zone_roots():
+    settings = Settings.from_env(
+        {
+            "SFN_ETL_LAKE": "s3://lake/p",
+            "SFN_ETL_LAKE_RAW": "s3://raw",
+            "SFN_ETL_WAREHOUSE": "postgresql://u@h/db",
+            "SFN_ETL_HOME": "/state",
+        }
+    )
+    assert settings.home == Path("/state")
+    assert settings.warehouse == "postgresql://u@h/db"
+    assert settings.open_lake().uri("raw", "x") == "s3://raw/x"
+    assert settings.open_lake().uri("curated", "x") == "s3://lake/p/curated/x"
