@@ -16,6 +16,8 @@ from awsglue.utils import GlueArgumentError, getResolvedOptions
 from pyspark.sql import SparkSession
 
 from orchestration.errors import UserError
+from orchestration.lake import ZONES, Lake
+from orchestration.settings import Settings
 
 GLUE_RUN_MARKER = "--JOB_RUN_ID"
 """Glue passes the run id to every job run; nothing else does."""
@@ -34,13 +36,44 @@ def resolve_options(
         raise UserError(f"bad job arguments {argv!r}: {exc}; expected {expected}") from exc
 
 
+LAKE_OPTIONS = (
+    "lake",
+    "lake_raw",
+    "lake_manifests",
+    "lake_curated",
+    "lake_quarantine",
+    "lake_validation",
+)
+"""`--lake ROOT` and `--lake_<zone> ROOT` for a zone kept elsewhere (its own bucket on AWS)."""
+
+
+def lake_from_options(options: dict[str, str]) -> Lake:
+    """The lake the job arguments name, falling back to the environment's settings."""
+    settings = Settings.from_env()
+    zone_roots = dict(settings.zone_roots)
+    zone_roots.update(
+        {zone: options[f"lake_{zone}"] for zone in ZONES if options.get(f"lake_{zone}")}
+    )
+    return Lake(options.get("lake") or settings.lake, zone_roots)
+
+
 def local_session(app_name: str) -> SparkSession:
-    """A SparkSession for a laptop: all cores, few shuffle partitions, UTC, no UI."""
+    """A SparkSession for a laptop: all cores, few shuffle partitions, UTC, no UI.
+
+    Under spark-submit (on EMR, say) the master and driver memory are spark-submit's to set.
+    """
+    builder = SparkSession.builder.appName(app_name)
+    launched_by_spark_submit = "PYSPARK_GATEWAY_PORT" in os.environ
+    if "SFN_ETL_SPARK_MASTER" in os.environ or not launched_by_spark_submit:
+        builder = builder.master(os.environ.get("SFN_ETL_SPARK_MASTER", "local[*]"))
+    if not launched_by_spark_submit:
+        builder = builder.config(
+            "spark.driver.memory", os.environ.get("SFN_ETL_DRIVER_MEMORY", "2g")
+        )
     builder = (
-        SparkSession.builder.appName(app_name)
-        .master(os.environ.get("SFN_ETL_SPARK_MASTER", "local[*]"))
-        .config("spark.driver.memory", os.environ.get("SFN_ETL_DRIVER_MEMORY", "2g"))
-        .config("spark.sql.shuffle.partitions", os.environ.get("SFN_ETL_SHUFFLE_PARTITIONS", "8"))
+        builder.config(
+            "spark.sql.shuffle.partitions", os.environ.get("SFN_ETL_SHUFFLE_PARTITIONS", "8")
+        )
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.ansi.enabled", "false")

@@ -3,6 +3,7 @@
 Runs unchanged as a Glue 5.0 job script, with `spark-submit jobs/transform.py --lake ...`, and
 in process under the local engine. Arguments (Glue style, all optional locally):
   --lake ROOT            lake root (default: SFN_ETL_LAKE or ./lake)
+  --lake_<zone> ROOT     a zone kept elsewhere, e.g. --lake_raw s3://raw-bucket/raw
   --batch_id ID          batch to write (default: a new id)
   --manifest_uri URI     read exactly the files it lists (default: every file under raw/)
 """
@@ -16,12 +17,11 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.runtime import resolve_options, run_main, start
+from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
 from jobs.transform_inputs import BatchInput, files_without_lines, read_lines, resolve_input
 from orchestration.errors import UserError
 from orchestration.lake import CURATED, QUARANTINE, Lake
 from orchestration.manifest import check_batch_id, new_batch_id
-from orchestration.settings import Settings
 from transforms.dedupe import keep_latest
 from transforms.dim_customer import build_dim_customer
 from transforms.dim_date import build_dim_date
@@ -33,7 +33,7 @@ from transforms.parse import parse_lines, split_parsed
 from transforms.schemas import QUARANTINE_SCHEMA, RAW_TABLES
 
 JOB_NAME = "transform"
-OPTIONAL_ARGS = ("JOB_NAME", "lake", "batch_id", "manifest_uri")
+OPTIONAL_ARGS = ("JOB_NAME", *LAKE_OPTIONS, "batch_id", "manifest_uri")
 
 CURATED_SOURCES = {
     "fact_sales": "lineitem",
@@ -57,7 +57,7 @@ def quarantine_uri(lake: Lake, raw_table: str, batch_id: str) -> str:
 
 def main(argv: Sequence[str]) -> int:
     options = resolve_options(argv, [], OPTIONAL_ARGS)
-    lake = Lake(options.get("lake") or Settings.from_env().lake)
+    lake = lake_from_options(options)
     batch_id = check_batch_id(options.get("batch_id") or new_batch_id())
     batch_input = resolve_input(lake, options.get("manifest_uri"))
     runtime = start(options.get("JOB_NAME", JOB_NAME), argv)

@@ -137,7 +137,7 @@ class Lake:
         """Every object below a prefix, sorted by URI; hidden and `_`-prefixed names skipped."""
         if prefix_uri.startswith("s3://"):
             bucket, key = _split_s3(prefix_uri)
-            key = key.rstrip("/") + "/"
+            key = f"{key.rstrip('/')}/" if key.strip("/") else ""
             objects = []
             paginator = _s3().get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=key):

@@ -1,6 +1,6 @@
 import pytest
 
-from jobs.runtime import resolve_options, start
+from jobs.runtime import lake_from_options, resolve_options, start
 from orchestration.errors import UserError
 
 
@@ -23,3 +23,17 @@ def test_local_runs_reuse_the_warm_session(spark):
     assert runtime.spark is spark
     assert runtime.on_glue is False
     runtime.commit()
+
+
+def test_zone_options_move_a_zone_to_its_own_root(monkeypatch):
+    monkeypatch.delenv("SFN_ETL_LAKE_RAW", raising=False)
+    lake = lake_from_options({"lake": "s3://curated/c", "lake_raw": "s3://raw/raw"})
+    assert lake.uri("raw", "tpch", "x.tbl") == "s3://raw/raw/tpch/x.tbl"
+    assert lake.uri("quarantine", "part") == "s3://curated/c/quarantine/part"
+
+
+def test_every_zone_has_a_job_option():
+    from jobs.runtime import LAKE_OPTIONS
+    from orchestration.lake import ZONES
+
+    assert set(LAKE_OPTIONS) == {"lake", *(f"lake_{zone}" for zone in ZONES)}

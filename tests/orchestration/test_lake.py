@@ -45,3 +45,18 @@ def test_spark_file_uris_compare_as_plain_paths():
     assert normalize_uri("file:///a/b.tbl") == "/a/b.tbl"
     assert normalize_uri("file:/a/b.tbl") == "/a/b.tbl"
     assert normalize_uri("s3a://bkt/k") == "s3://bkt/k"
+
+
+def test_listing_a_zone_at_a_bucket_root_finds_its_objects(monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="raw-bucket")
+        s3.put_object(Bucket="raw-bucket", Key="tpch/region/d/region.tbl", Body=b"0|A|c|\n")
+        s3.put_object(Bucket="raw-bucket", Key="_staging/x", Body=b"x")
+        lake = Lake("s3://lake/p", {"raw": "s3://raw-bucket"})
+        listed = lake.list(lake.uri("raw"))
+    assert [(o.uri, o.size) for o in listed] == [("s3://raw-bucket/tpch/region/d/region.tbl", 7)]
