@@ -15,8 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from orchestration.errors import UserError
 
-DEFAULT_SCHEDULE = "cron(0 2 * * ? *)"
-"""Daily at 02:00 UTC; infra/variables.tf uses the same default (a test holds them equal)."""
+DEFAULT_SCHEDULE = "rate(1 hour)"
+"""Hourly; infra/variables.tf uses the same default (a test holds them equal)."""
 
 _RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\((.*)\)$")

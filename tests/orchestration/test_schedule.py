@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -52,11 +53,17 @@ def test_invalid_expressions_are_refused_with_the_reason(expression, reason):
         parse_schedule(expression)
 
 
-def test_default_is_daily_at_two():
-    assert fires(DEFAULT_SCHEDULE, "2026-03-01T02:00", 2) == [
-        "2026-03-02 02:00 Mon",
-        "2026-03-03 02:00 Tue",
-    ]
+def test_default_is_the_one_terraform_schedules():
+    import hcl2
+
+    variables = hcl2.loads((Path(__file__).parents[2] / "infra" / "variables.tf").read_text())
+    # python-hcl2 keeps the quotes of labels and literals.
+    defaults = {
+        name.strip('"'): str(spec.get("default")).strip('"')
+        for block in variables["variable"]
+        for name, spec in block.items()
+    }
+    assert DEFAULT_SCHEDULE == defaults["schedule_expression"] == "rate(1 hour)"
 
 
 def test_ranges_steps_and_names():
