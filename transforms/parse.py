@@ -36,17 +36,11 @@ def _type_label(data_type: DataType) -> str:
     return data_type.simpleString()
 
 
-def _fields(raw_line: Column) -> Column:
-    # Extracts end every line with the delimiter (TPC-H's .tbl); a line without it is accepted.
-    without_cr = F.regexp_replace(raw_line, r"\r$", "")
-    return F.split(F.regexp_replace(without_cr, r"\|$", ""), r"\|", -1)
-
-
 def parse_lines(lines: DataFrame, table: RawTable) -> DataFrame:
     """Type every line of `table`: its fields, plus `reason` (null when the line is good)."""
-    fields = _fields(F.col("raw_line"))
     expected = len(table.fields)
-    with_fields = lines.withColumn("_fields", fields)
+    # A plain split: Java's single-character fast path, no regular expression per line.
+    with_fields = lines.withColumn("_fields", F.split(F.col("raw_line"), r"\|", -1))
 
     raw_values = {f.name: F.col("_fields")[i] for i, f in enumerate(table.fields)}
     typed: dict[str, Column] = {}
@@ -69,7 +63,9 @@ def parse_lines(lines: DataFrame, table: RawTable) -> DataFrame:
         )
         field_errors.append(F.when(malformed, message))
 
-    field_count = F.size(F.col("_fields"))
+    # Extracts end every line with the delimiter (TPC-H's .tbl); a line without it is accepted.
+    trailing_delimiter = F.element_at(F.col("_fields"), -1) == ""
+    field_count = F.size(F.col("_fields")) - F.when(trailing_delimiter, 1).otherwise(0)
     reason = F.coalesce(
         F.when(
             F.col("raw_line").contains(REPLACEMENT_CHARACTER),
