@@ -11,6 +11,7 @@ from orchestration.errors import UserError
 
 COMMAND_MODULES = (
     "orchestration.commands.data",
+    "orchestration.commands.run",
     "orchestration.commands.deploy",
 )
 

@@ -1,0 +1,233 @@
+"""Task resources on local handlers: the moto 5.2.5 hook points the local engine replaces.
+
+- `lambda_eval_utils.execute_lambda_function_integration`: Lambda tasks, both resource styles;
+- `StateTaskServiceGlue._eval_service_task` and `._eval_integration_pattern`: glue:startJobRun
+  and its `.sync` wait (moto's own `.sync` crashes on a missing callback endpoint);
+- `StateTaskServiceSns/Sqs/AwsSdk._eval_service_task`: sns:publish, sqs:sendMessage, aws-sdk:s3;
+- `retrier_decl.time`: the retrier's sleep, to record each retry and compress its delay.
+
+Handler failures are raised in the shapes AWS reports them (a ClientError for service errors,
+the function's error payload for Lambda, States.TaskFailed with the JobRun for Glue), so the
+definition's Retry and Catch match the same error names as on AWS. Mocked states (Step Functions
+Local mock configuration) never reach these functions: moto answers them first.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+    CustomErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+    state_task_service_aws_sdk,
+    state_task_service_glue,
+    state_task_service_sns,
+    state_task_service_sqs,
+)
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
+
+from orchestration.engine.handlers import LocalServices, ServiceError
+
+_ORIGINAL_LAMBDA_INTEGRATION = lambda_eval_utils.execute_lambda_function_integration
+_Glue = state_task_service_glue.StateTaskServiceGlue
+_active_lock = threading.Lock()
+_active: _ActiveRun | None = None
+
+
+class RetryRecorder(Protocol):
+    def record_retry(self, delay_seconds: float, slept_seconds: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class _ActiveRun:
+    services: LocalServices
+    retries: RetryRecorder
+    time_scale: float
+
+
+def install() -> None:
+    """Replace the hook points; call once per process (interpreter.install does)."""
+    retrier_decl.time = _RetryClock()
+    lambda_eval_utils.execute_lambda_function_integration = _execute_lambda
+    _Glue._eval_service_task = _glue_start_job_run
+    _Glue._eval_integration_pattern = _glue_wait_for_job_run
+    state_task_service_sns.StateTaskServiceSns._eval_service_task = _sns_task
+    state_task_service_sqs.StateTaskServiceSqs._eval_service_task = _sqs_task
+    aws_sdk = state_task_service_aws_sdk.StateTaskServiceAwsSdk
+    aws_sdk._eval_service_task = _aws_sdk_task(aws_sdk._eval_service_task)
+
+
+@contextmanager
+def active(services: LocalServices, retries: RetryRecorder, time_scale: float) -> Iterator[None]:
+    """The handlers the Tasks of one execution run on; one execution per process at a time."""
+    global _active
+    with _active_lock:
+        if _active is not None:
+            raise RuntimeError("another execution is running in this process")
+        _active = _ActiveRun(services, retries, time_scale)
+    try:
+        yield
+    finally:
+        with _active_lock:
+            _active = None
+
+
+def _run() -> _ActiveRun:
+    if _active is None:
+        raise RuntimeError("a Task ran outside orchestration.engine.tasks.active")
+    return _active
+
+
+def _execution_arn(env: Environment) -> str:
+    return env.states.context_object.context_object_data["Execution"]["Id"]
+
+
+class _RetryClock:
+    """Stands in for the `time` module inside retrier_decl, whose only use is sleep()."""
+
+    @staticmethod
+    def sleep(seconds: float) -> None:
+        run = _run()
+        slept = seconds * run.time_scale
+        run.retries.record_retry(seconds, slept)
+        time.sleep(slept)
+
+
+def _client_error(exc: ServiceError, operation: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    metadata = {"HTTPStatusCode": exc.status, "RequestId": str(uuid.uuid4())}
+    response = {"Error": {"Code": exc.code, "Message": exc.message}, "ResponseMetadata": metadata}
+    return ClientError(response, operation)
+
+
+def _task_failed(task: Any, env: Environment, error: str, cause: str) -> FailureEventException:
+    error_name = (
+        StatesErrorName(typ=StatesErrorNameType.StatesTaskFailed)
+        if error == StatesErrorNameType.StatesTaskFailed.to_name()
+        else CustomErrorName(error)
+    )
+    details = TaskFailedEventDetails(
+        resource=task._get_sfn_resource(),
+        resourceType=task._get_sfn_resource_type(),
+        error=error,
+        cause=cause,
+    )
+    return FailureEventException(
+        FailureEvent(
+            env=env,
+            error_name=error_name,
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=details),
+        )
+    )
+
+
+def _execute_lambda(env: Environment, parameters: dict, region: str, state_credentials) -> None:
+    if env.is_mocked_mode():
+        _ORIGINAL_LAMBDA_INTEGRATION(env, parameters, region, state_credentials)
+        return
+    try:
+        response = _run().services.invoke_lambda(
+            parameters["FunctionName"], parameters.get("Payload")
+        )
+    except ServiceError as exc:
+        raise _client_error(exc, "Invoke") from exc
+    if response.get("FunctionError"):
+        raise lambda_eval_utils.LambdaFunctionErrorException(
+            response["FunctionError"], json.dumps(response["Payload"], separators=(",", ":"))
+        )
+    env.stack.append(response)
+
+
+def _glue_start_job_run(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    started = {"JobRunId": f"jr_{uuid.uuid4().hex}", "JobName": normalised_parameters["JobName"]}
+    if self.resource.condition is None:
+        # Without .sync AWS returns once the run starts; locally it completes first and, as on
+        # AWS, its outcome does not fail the task.
+        _run_glue_job(normalised_parameters, started["JobRunId"])
+    env.stack.append(started)
+
+
+def _glue_wait_for_job_run(
+    self, env, resource_runtime_part, normalised_parameters, state_credentials
+):
+    started = env.stack.pop()
+    job_run = _run_glue_job(normalised_parameters, started["JobRunId"])
+    if job_run["JobRunState"] != "SUCCEEDED":
+        raise _task_failed(self, env, "States.TaskFailed", to_json_str(job_run))
+    env.stack.append(job_run)
+
+
+def _run_glue_job(parameters: dict, job_run_id: str) -> dict:
+    try:
+        return _run().services.run_glue_job(
+            parameters["JobName"], parameters.get("Arguments") or {}, job_run_id
+        )
+    except ServiceError as exc:
+        raise _client_error(exc, "StartJobRun") from exc
+
+
+def _sns_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    if self.resource.api_action.lower() != "publish":
+        raise _client_error(ServiceError("sns", "InvalidAction", "only publish runs locally"), "")
+    request = dict(normalised_parameters)
+    if not isinstance(request.get("Message"), str):
+        request["Message"] = to_json_str(request.get("Message"))
+    env.stack.append(_run().services.publish(_execution_arn(env), request))
+
+
+def _sqs_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    if self.resource.api_action.lower() != "sendmessage":
+        raise _client_error(
+            ServiceError("sqs", "InvalidAction", "only sendMessage runs locally"), ""
+        )
+    request = dict(normalised_parameters)
+    if not isinstance(request.get("MessageBody"), str):
+        request["MessageBody"] = to_json_str(request.get("MessageBody"))
+    env.stack.append(_run().services.send_message(_execution_arn(env), request))
+
+
+def _aws_sdk_task(original: Callable) -> Callable:
+    def _eval_service_task(
+        self, env, resource_runtime_part, normalised_parameters, state_credentials
+    ):
+        if self.resource.api_name != "s3":
+            return original(
+                self, env, resource_runtime_part, normalised_parameters, state_credentials
+            )
+        try:
+            response = _run().services.s3(self.resource.api_action, normalised_parameters)
+        except ServiceError as exc:
+            # AWS names aws-sdk errors S3.<Code>Exception; moto would say s3.s3Exception.
+            code = exc.code if exc.code.endswith("Exception") else f"{exc.code}Exception"
+            cause = (
+                f"{exc.message} (Service: S3, Status Code: {exc.status}, Error Code: {exc.code})"
+            )
+            raise _task_failed(self, env, f"S3.{code}", cause) from exc
+        env.stack.append(response)
+
+    return _eval_service_task

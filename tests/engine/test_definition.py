@@ -1,0 +1,72 @@
+"""Rendering placeholders and refusing invalid definitions before anything runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestration.engine.definition import (
+    LOCAL_PLACEHOLDERS,
+    DefinitionError,
+    load_definition,
+    render,
+    validate,
+)
+
+PASS_THEN_END = {"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}}
+
+
+def test_local_rendering_fills_every_placeholder_with_local_names():
+    definition = load_definition()
+    assert "${" not in definition.text
+    extract = definition.document["States"]["Extract"]["Parameters"]["FunctionName"]
+    assert extract == "arn:aws:lambda:us-east-1:000000000000:function:extract"
+    assert definition.document["States"]["Transform"]["Parameters"]["JobName"] == "transform"
+
+
+def test_state_names_include_the_states_inside_a_map():
+    names = load_definition().state_names()
+    assert {"Extract", "Load", "LoadTable", "Failed"} <= names
+
+
+def test_a_placeholder_without_a_value_is_refused_by_name():
+    with pytest.raises(DefinitionError, match=r"no value for placeholder\(s\): Nope"):
+        render('{"x": "${Nope}", "y": "${TransformJobName}"}', LOCAL_PLACEHOLDERS)
+
+
+def test_a_next_to_a_missing_state_is_refused_naming_the_state():
+    document = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "Missing"}}}
+    with pytest.raises(DefinitionError) as raised:
+        validate(json.dumps(document), source="broken.asl.json")
+    assert str(raised.value) == (
+        "broken.asl.json is not valid ASL:\n"
+        '  No state found named "Missing", referenced at State Machine.States.A.Next\n'
+        "  No terminal state found in machine at State Machine.States"
+    )
+
+
+def test_text_that_is_not_json_is_refused_with_the_line():
+    with pytest.raises(DefinitionError, match=r"x.json: not JSON \(line 2: "):
+        validate('{"StartAt": "A",\n oops}', source="x.json")
+
+
+def test_asl_the_interpreter_cannot_run_is_refused_before_running():
+    document = {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ToleratedFailurePercentage": 10,
+                "ItemProcessor": PASS_THEN_END,
+                "End": True,
+            }
+        },
+    }
+    with pytest.raises(DefinitionError, match="the interpreter refuses it"):
+        validate(json.dumps(document))
+
+
+def test_a_missing_definition_file_is_a_user_error(tmp_path):
+    with pytest.raises(DefinitionError, match="cannot read the definition"):
+        load_definition(tmp_path / "absent.json")

@@ -1,0 +1,94 @@
+"""`sfn-etl run` and `sfn-etl executions ...` through the CLI entry point."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from orchestration.cli import main
+from tests.engine.test_run_execution import MOCKS
+
+
+@pytest.fixture
+def mocks(tmp_path, lake_root) -> Path:
+    raw = lake_root / "raw" / "tpch" / "region" / "ingest_date=2025-01-01" / "region.tbl"
+    raw.parent.mkdir(parents=True)
+    raw.write_text("0|AFRICA|comment|\n")
+    config = json.loads(json.dumps(MOCKS))
+    config["StateMachines"]["sfn-etl"]["TestCases"]["ExtractBroken"] = {"Extract": "Broken"}
+    config["MockedResponses"]["Broken"] = {"0": {"Throw": {"Error": "KeyError", "Cause": "'x'"}}}
+    path = tmp_path / "mocks.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_succeeded_run_exits_zero_with_the_summary_on_stdout_and_progress_on_stderr(
+    capsys, mocks
+):
+    code, out, err = _run(
+        capsys, "run", "--mock-config", str(mocks), "--test-case", "TransformFlaky",
+        "--time-scale", "0.001", "--name", "ok-run", "--json",
+    )  # fmt: skip
+    summary = json.loads(out)
+    assert code == 0
+    assert (summary["execution"], summary["status"], summary["files"]) == ("ok-run", "SUCCEEDED", 1)
+    assert (summary["validation"], summary["committed"]) == ("passed", True)
+    assert "↻ Transform retry 1 after Glue.AWSGlueException" in err
+    assert "✉ sns sfn-etl-notifications" in err
+
+
+def test_a_failed_run_exits_one_and_the_summary_names_the_error(capsys, mocks):
+    code, out, _ = _run(
+        capsys, "run", "--mock-config", str(mocks), "--test-case", "ExtractBroken", "--name", "bad"
+    )
+    lines = out.splitlines()
+    assert code == 1
+    assert re.fullmatch(r"execution bad FAILED in \d+\.\d s", lines[0])
+    assert lines[1:] == ["  error: KeyError: 'x'"]
+
+
+def test_input_that_is_not_a_json_object_is_refused_before_running(capsys, lake_root):
+    code, _, err = _run(capsys, "run", "--input", "[1]")
+    assert code == 2
+    assert "--input must be a JSON object" in err
+
+
+def test_executions_print_in_the_shapes_of_the_aws_cli(capsys, mocks):
+    _run(capsys, "run", "--mock-config", str(mocks), "--test-case", "ExtractBroken", "--name", "e1")
+    code, out, _ = _run(capsys, "executions", "list", "--json")
+    listed = json.loads(out)["executions"]
+    assert code == 0
+    assert [(e["name"], e["status"]) for e in listed] == [("e1", "FAILED")]
+    assert set(listed[0]) == {
+        "executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate"
+    }  # fmt: skip
+
+    _, out, _ = _run(capsys, "executions", "describe", "e1", "--json")
+    described = json.loads(out)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "FAILED",
+        "KeyError",
+        "'x'",
+    )
+    assert json.loads(described["input"]) == {}
+
+    _, out, _ = _run(capsys, "executions", "history", "e1", "--json")
+    events = json.loads(out)["events"]
+    assert events[0]["type"] == "ExecutionStarted"
+    assert events[-1]["type"] == "ExecutionFailed"
+    assert [e["id"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_an_unknown_execution_exits_two_with_a_message(capsys, lake_root):
+    code, _, err = _run(capsys, "executions", "describe", "nope")
+    assert code == 2
+    assert "no execution named 'nope'" in err
