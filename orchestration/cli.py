@@ -13,6 +13,8 @@ COMMAND_MODULES = (
     "orchestration.commands.data",
     "orchestration.commands.run",
     "orchestration.commands.deploy",
+    "orchestration.commands.load",
+    "orchestration.commands.schedule",
 )
 
 app = typer.Typer(

@@ -33,7 +33,7 @@ LAMBDAS = ("extract", "load")
 """Handler modules in orchestration/lambdas/; infra/lambda.tf creates a function per name."""
 
 WHEEL_PACKAGES = ("transforms", "jobs", "orchestration", "expectations")
-LAMBDA_PACKAGES = ("orchestration",)
+LAMBDA_PACKAGES = ("orchestration", "transforms")
 PACKAGED_SUFFIXES = (".py", ".json")
 
 GLUE_REQUIREMENTS = ("great-expectations",)

@@ -160,8 +160,12 @@ def test_pip_installs_the_wheel_with_its_metadata(package, tmp_path):
 
 def test_lambda_zip_holds_the_package_and_no_aws_sdk(package):
     names = set(_members(package.file(package.one(LAMBDA))))
-    assert {n.split("/")[0] for n in names} == {"orchestration"}
-    assert {"orchestration/lambdas/extract.py", "orchestration/lambdas/load.py"} <= names
+    assert {n.split("/")[0] for n in names} == {"orchestration", "transforms"}
+    assert {
+        "orchestration/lambdas/extract.py",
+        "orchestration/lambdas/load.py",
+        "transforms/curated_columns.py",
+    } <= names
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyspark.sql.types import (
@@ -15,6 +16,9 @@ from pyspark.sql.types import (
     StructField,
     StructType,
 )
+
+from transforms.curated_columns import CURATED_BUSINESS_KEYS as CURATED_BUSINESS_KEYS
+from transforms.curated_columns import CURATED_COLUMNS
 
 MONEY = DecimalType(15, 2)
 REVENUE = DecimalType(18, 2)
@@ -133,96 +137,31 @@ def _struct(*fields: tuple[str, DataType]) -> StructType:
     return StructType([StructField(name, data_type, True) for name, data_type in fields])
 
 
-FACT_SALES = _struct(
-    ("order_key", LongType()),
-    ("line_number", IntegerType()),
-    ("customer_key", LongType()),
-    ("part_key", LongType()),
-    ("supplier_key", LongType()),
-    ("order_date_key", IntegerType()),
-    ("order_date", DateType()),
-    ("ship_date", DateType()),
-    ("commit_date", DateType()),
-    ("receipt_date", DateType()),
-    ("quantity", MONEY),
-    ("extended_price", MONEY),
-    ("discount", MONEY),
-    ("tax", MONEY),
-    ("revenue", REVENUE),
-    ("return_flag", StringType()),
-    ("line_status", StringType()),
-    ("ship_mode", StringType()),
-    ("ship_instruct", StringType()),
-    ("order_status", StringType()),
-    ("order_priority", StringType()),
-)
+_SIMPLE_TYPES: dict[str, DataType] = {
+    "bigint": LongType(),
+    "int": IntegerType(),
+    "date": DateType(),
+    "string": StringType(),
+    "boolean": BooleanType(),
+}
 
-_GEOGRAPHY = (
-    ("nation_key", IntegerType()),
-    ("nation_name", StringType()),
-    ("region_key", IntegerType()),
-    ("region_name", StringType()),
-)
 
-DIM_CUSTOMER = _struct(
-    ("customer_key", LongType()),
-    ("name", StringType()),
-    ("address", StringType()),
-    ("phone", StringType()),
-    ("account_balance", MONEY),
-    ("market_segment", StringType()),
-    *_GEOGRAPHY,
-)
+def _spark_type(type_name: str) -> DataType:
+    decimal = re.fullmatch(r"decimal\((\d+),(\d+)\)", type_name)
+    if decimal:
+        return DecimalType(int(decimal.group(1)), int(decimal.group(2)))
+    return _SIMPLE_TYPES[type_name]
 
-DIM_SUPPLIER = _struct(
-    ("supplier_key", LongType()),
-    ("name", StringType()),
-    ("address", StringType()),
-    ("phone", StringType()),
-    ("account_balance", MONEY),
-    *_GEOGRAPHY,
-)
-
-DIM_PART = _struct(
-    ("part_key", LongType()),
-    ("name", StringType()),
-    ("manufacturer", StringType()),
-    ("brand", StringType()),
-    ("part_type", StringType()),
-    ("size", IntegerType()),
-    ("container", StringType()),
-    ("retail_price", MONEY),
-)
-
-DIM_DATE = _struct(
-    ("date_key", IntegerType()),
-    ("date", DateType()),
-    ("year", IntegerType()),
-    ("quarter", IntegerType()),
-    ("month", IntegerType()),
-    ("month_name", StringType()),
-    ("day_of_month", IntegerType()),
-    ("day_of_week", IntegerType()),
-    ("day_name", StringType()),
-    ("week_of_year", IntegerType()),
-    ("is_weekend", BooleanType()),
-)
 
 CURATED_SCHEMAS: dict[str, StructType] = {
-    "fact_sales": FACT_SALES,
-    "dim_customer": DIM_CUSTOMER,
-    "dim_supplier": DIM_SUPPLIER,
-    "dim_part": DIM_PART,
-    "dim_date": DIM_DATE,
+    table: _struct(*((name, _spark_type(type_name)) for name, type_name in columns))
+    for table, columns in CURATED_COLUMNS.items()
 }
-
-CURATED_BUSINESS_KEYS: dict[str, tuple[str, ...]] = {
-    "fact_sales": ("order_key", "line_number"),
-    "dim_customer": ("customer_key",),
-    "dim_supplier": ("supplier_key",),
-    "dim_part": ("part_key",),
-    "dim_date": ("date_key",),
-}
+FACT_SALES = CURATED_SCHEMAS["fact_sales"]
+DIM_CUSTOMER = CURATED_SCHEMAS["dim_customer"]
+DIM_SUPPLIER = CURATED_SCHEMAS["dim_supplier"]
+DIM_PART = CURATED_SCHEMAS["dim_part"]
+DIM_DATE = CURATED_SCHEMAS["dim_date"]
 
 QUARANTINE_SCHEMA = _struct(
     ("source_file", StringType()),

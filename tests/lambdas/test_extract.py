@@ -116,3 +116,99 @@ def test_on_s3_new_objects_are_listed_through_boto3_and_addressed_by_bucket_and_
     assert [(f["uri"], f["table"], f["size"]) for f in files] == [(uri, "orders", 5)]
     s3_lake.write_json("s3://lake/" + batch["commit"]["key"], {"tables": []})
     assert extract(s3_lake) == NOTHING_NEW
+
+
+# -- S3 Object Created events through EventBridge ---------------------------------------------
+
+
+def _object_created(bucket: str, key: str) -> dict:
+    return {
+        "version": "0",
+        "source": "aws.s3",
+        "detail-type": "Object Created",
+        "detail": {"bucket": {"name": bucket}, "object": {"key": key, "size": 5}},
+    }
+
+
+def test_an_object_created_event_makes_a_batch_of_every_uncommitted_raw_file(lake_root):
+    lake = Lake(str(lake_root))
+    _land(lake, "orders", "2025-01-01")
+    _land(lake, "lineitem", "2025-01-01")
+    key = "raw/tpch/orders/ingest_date=2025-01-01/orders.tbl"
+    batch = handler(_object_created("local-lake", key), None)
+    assert (batch["has_work"], batch["file_count"], batch["datasets"]) == (
+        True,
+        2,
+        ["lineitem", "orders"],
+    )
+    assert batch["trigger"] == {"source": "aws.s3", "bucket": "local-lake", "key": key}
+    assert lake.read_json(batch["manifest_uri"])["batch_id"] == batch["batch_id"]
+
+
+def test_a_second_event_of_a_committed_burst_finds_nothing_new(lake_root):
+    lake = Lake(str(lake_root))
+    _land(lake, "orders", "2025-01-01")
+    _land(lake, "lineitem", "2025-01-01")
+    first = handler(_object_created("local-lake", "raw/tpch/orders/x.tbl"), None)
+    _commit(lake, first)
+    second = handler(_object_created("local-lake", "raw/tpch/lineitem/x.tbl"), None)
+    assert {k: v for k, v in second.items() if k != "trigger"} == NOTHING_NEW
+
+
+def test_an_event_for_an_object_outside_the_raw_zone_starts_no_batch(lake_root):
+    lake = Lake(str(lake_root))
+    _land(lake, "orders", "2025-01-01")
+    batch = handler(_object_created("local-lake", "curated/fact_sales/part-0.parquet"), None)
+    assert batch == {
+        **NOTHING_NEW,
+        "trigger": {
+            "source": "aws.s3",
+            "bucket": "local-lake",
+            "key": "curated/fact_sales/part-0.parquet",
+            "ignored": "not under the raw zone",
+        },
+    }
+    assert lake.list(lake.uri("manifests")) == []
+
+
+def test_an_event_from_another_bucket_starts_no_batch(lake_root):
+    _land(Lake(str(lake_root)), "orders", "2025-01-01")
+    batch = handler(_object_created("someone-else", "raw/tpch/orders/o.tbl"), None)
+    assert (batch["has_work"], batch["trigger"]["ignored"]) == (False, "not under the raw zone")
+
+
+def test_a_scheduled_invocation_carries_no_trigger_key(lake_root):
+    _land(Lake(str(lake_root)), "orders", "2025-01-01")
+    batch = handler({"execution_id": "arn:aws:states:...:execution:sfn-etl:x"}, None)
+    assert batch["has_work"] is True
+    assert "trigger" not in batch
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        (
+            {"source": "aws.s3", "detail-type": "Object Deleted", "detail": {}},
+            "unsupported S3 event detail-type 'Object Deleted': expected 'Object Created'",
+        ),
+        (
+            {"source": "aws.s3", "detail-type": "Object Created", "detail": {"bucket": {}}},
+            "S3 Object Created event without detail.bucket.name/detail.object.key",
+        ),
+    ],
+)
+def test_a_malformed_s3_event_fails_with_the_reason(lake_root, event, message):
+    from orchestration.lambdas.extract import InvalidEvent
+
+    with pytest.raises(InvalidEvent) as raised:
+        handler(event, None)
+    assert str(raised.value) == message
+
+
+def test_an_object_created_event_on_an_s3_lake_matches_the_raw_bucket_and_prefix():
+    from orchestration.lambdas.extract import _in_raw_zone
+
+    lake = Lake("s3://lake-bucket/prod", {"raw": "s3://raw-bucket/landing"})
+    assert _in_raw_zone(lake, "raw-bucket", "landing/tpch/orders/o.tbl")
+    assert not _in_raw_zone(lake, "lake-bucket", "prod/raw/tpch/orders/o.tbl")
+    assert not _in_raw_zone(lake, "raw-bucket", "landing-old/o.tbl")

@@ -1,0 +1,95 @@
+"""What every warehouse adapter shares: the result of a load, the errors, the adapter interface."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from orchestration.errors import UserError
+from orchestration.manifest import BATCH_ID
+
+
+class WarehouseError(UserError):
+    """A load was refused or failed; nothing of it was applied to the warehouse."""
+
+
+class InvalidNameError(WarehouseError, ValueError):
+    """A table, column or batch id that is not a known, well-formed name."""
+
+
+class WarehouseConfigError(WarehouseError):
+    """The SFN_ETL_WAREHOUSE URL is malformed or names an unsupported warehouse."""
+
+
+class CuratedDataError(WarehouseError):
+    """Curated Parquet is missing, unreadable or does not have the table's schema."""
+
+
+class LoadRejectedError(WarehouseError):
+    """The warehouse refused a value of the batch (a NULL key, an overflow, a bad cast)."""
+
+
+class DuplicateKeyError(WarehouseError):
+    """A batch holds a business key twice: the transform de-duplicates, so this is a bug there."""
+
+    def __init__(self, table: str, keys: tuple[str, ...], values: tuple[Any, ...] | None) -> None:
+        self.table = table
+        self.keys = keys
+        self.values = values
+        if values is None:
+            key = ", ".join(keys)
+            detail = f"a duplicate business key ({key})"
+        else:
+            detail = "duplicate business key " + ", ".join(
+                f"{name}={value!r}" for name, value in zip(keys, values, strict=True)
+            )
+        super().__init__(f"{table}: {detail} in the batch; nothing was loaded")
+
+
+def validate_batch_id(batch_id: object) -> str:
+    """The batch id as the manifests define it. It is inlined as a SQL literal in the statements
+    shared with Redshift's batch_execute_statement, so nothing else may pass."""
+    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+        raise InvalidNameError(
+            f"invalid batch_id {batch_id!r}: expected 1-128 letters, digits, '_', '.', '-', "
+            "starting with a letter or digit"
+        )
+    return batch_id
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    rows_staged: int
+    inserted: int
+    updated: int
+    skipped: bool
+
+    @classmethod
+    def skipped_batch(cls, table: str) -> LoadResult:
+        """A batch already in the audit table: this call changed nothing."""
+        return cls(table=table, rows_staged=0, inserted=0, updated=0, skipped=True)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Warehouse(ABC):
+    """One target warehouse. `load` is all-or-nothing and idempotent per (batch_id, table)."""
+
+    dialect: str
+
+    @abstractmethod
+    def load(self, batch_id: str, table: str, curated_uri: str) -> LoadResult:
+        """Stage `curated_uri`, MERGE it into `table` on its business keys and record the batch
+        in the audit table, in one transaction. A batch already recorded returns skipped."""
+
+    def close(self) -> None:  # noqa: B027 - adapters without a connection have nothing to close
+        pass
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

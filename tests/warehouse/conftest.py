@@ -1,0 +1,131 @@
+"""Fixtures for the warehouse tests: a fresh PostgreSQL database per test, curated Parquet."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import duckdb
+import psycopg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.warehouse.duckdb_adapter import DuckDBWarehouse
+from orchestration.warehouse.postgres_adapter import PostgresWarehouse
+from orchestration.warehouse.tables import AUDIT_TABLE, TABLES
+from tests.warehouse import _tpch
+
+DSN_VARIABLE = "SFN_ETL_TEST_PG_DSN"
+
+
+@pytest.fixture
+def pg_dsn() -> Iterator[str]:
+    """The URL of a database of its own for this test, dropped afterwards."""
+    server = os.environ.get(DSN_VARIABLE)
+    if not server:
+        pytest.fail(
+            f"{DSN_VARIABLE} is not set: the PostgreSQL tests need a real server. Start one with\n"
+            f'    eval "$(bash tests/postgres.sh start)"',
+            pytrace=False,
+        )
+    name = f"sfn_etl_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def write_curated(tmp_path: Path) -> Callable[..., str]:
+    """Write rows as a Spark-like curated batch folder: part files plus _SUCCESS and .crc."""
+
+    def write(table: str, rows: list[dict] | pa.Table, batch_id: str = "b1", parts: int = 1) -> str:
+        folder = tmp_path / "curated" / table / f"batch_id={batch_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        data = (
+            rows
+            if isinstance(rows, pa.Table)
+            else pa.Table.from_pylist(rows, TABLES[table].arrow_schema)
+        )
+        size = -(-data.num_rows // parts)
+        for part in range(parts):
+            name = f"part-{part:05d}-{batch_id}-c000.snappy.parquet"
+            pq.write_table(data.slice(part * size, size), folder / name)
+            (folder / f".{name}.crc").write_bytes(b"not parquet")
+        (folder / "_SUCCESS").write_bytes(b"")
+        return str(folder)
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def tpch_curated_001(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every curated table at TPC-H scale 0.01, one folder per table."""
+    root = tmp_path_factory.mktemp("tpch001")
+    tbl = _tpch.generate_tbl(0.01, root / "tbl")
+    return _tpch.build_curated(tbl, root / "curated")
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def dialect(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def warehouse_url(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if dialect == "duckdb":
+        return f"duckdb://{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("pg_dsn")
+
+
+@pytest.fixture
+def open_wh(dialect: str, warehouse_url: str) -> Iterator[Callable[[], object]]:
+    """Open adapters on the test's warehouse; all are closed at the end of the test."""
+    opened = []
+
+    def open_() -> DuckDBWarehouse | PostgresWarehouse:
+        if dialect == "duckdb":
+            warehouse = DuckDBWarehouse(warehouse_url.removeprefix("duckdb://"))
+        else:
+            warehouse = PostgresWarehouse(warehouse_url)
+        opened.append(warehouse)
+        return warehouse
+
+    yield open_
+    for warehouse in opened:
+        warehouse.close()
+
+
+@pytest.fixture
+def query(dialect: str, warehouse_url: str) -> Callable[[str], list[tuple]]:
+    """Run a query on the test's warehouse through a connection of its own."""
+
+    def run(sql: str) -> list[tuple]:
+        if dialect == "duckdb":
+            # Same configuration as the adapter's connection: DuckDB shares one instance per file
+            # within a process and refuses a second, differently configured one.
+            with duckdb.connect(warehouse_url.removeprefix("duckdb://")) as conn:
+                return conn.execute(sql).fetchall()
+        with psycopg.connect(warehouse_url) as conn:
+            return conn.execute(sql).fetchall()
+
+    return run
+
+
+@pytest.fixture
+def snapshot(query: Callable[[str], list[tuple]]) -> Callable[[str], tuple[list, list]]:
+    """Every row of a target table and of the audit table, in a stable order."""
+
+    def take(table: str) -> tuple[list, list]:
+        keys = ", ".join(TABLES[table].business_keys)
+        return (
+            query(f"SELECT * FROM {table} ORDER BY {keys}"),
+            query(f"SELECT * FROM {AUDIT_TABLE} ORDER BY batch_id, table_name"),
+        )
+
+    return take

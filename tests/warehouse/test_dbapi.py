@@ -1,0 +1,264 @@
+"""The load transaction, on DuckDB and on a real PostgreSQL server (every test runs on both)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from orchestration.warehouse import (
+    CuratedDataError,
+    DuplicateKeyError,
+    InvalidNameError,
+    LoadRejectedError,
+    LoadResult,
+)
+from orchestration.warehouse.tables import LOAD_ORDER, TABLES
+
+TPCH_001_ROWS = {
+    "dim_customer": 1500,
+    "dim_date": 2557,
+    "dim_part": 2000,
+    "dim_supplier": 100,
+    "fact_sales": 60175,
+}
+
+
+def customer(key: int, name: str | None = "Customer", balance: str = "10.00", **extra) -> dict:
+    row = {
+        "customer_key": key,
+        "name": name,
+        "address": f"{key} Main St",
+        "phone": "25-989-741-2988",
+        "account_balance": Decimal(balance),
+        "market_segment": "BUILDING",
+        "nation_key": 15,
+        "nation_name": "MOROCCO",
+        "region_key": 0,
+        "region_name": "AFRICA",
+    }
+    return row | extra
+
+
+def test_scale_001_batch_gives_the_row_counts_and_sums_of_the_curated_parquet(
+    tpch_curated_001, open_wh, query
+):
+    warehouse = open_wh()
+    results = [warehouse.load("b1", t, str(tpch_curated_001[t])) for t in LOAD_ORDER]
+
+    assert [r.as_dict() for r in results] == [
+        {"table": t, "rows_staged": n, "inserted": n, "updated": 0, "skipped": False}
+        for t, n in TPCH_001_ROWS.items()
+    ]
+    facts = pq.read_table(tpch_curated_001["fact_sales"])
+    customers = pq.read_table(tpch_curated_001["dim_customer"])
+    assert query(
+        "SELECT COUNT(*), SUM(revenue), SUM(quantity), SUM(extended_price), "
+        "COUNT(DISTINCT order_key), MIN(order_date), MAX(ship_date) FROM fact_sales"
+    ) == [
+        (
+            60175,
+            pc.sum(facts["revenue"]).as_py(),
+            pc.sum(facts["quantity"]).as_py(),
+            pc.sum(facts["extended_price"]).as_py(),
+            15000,
+            pc.min(facts["order_date"]).as_py(),
+            pc.max(facts["ship_date"]).as_py(),
+        )
+    ]
+    assert query("SELECT COUNT(*), SUM(account_balance) FROM dim_customer") == [
+        (1500, pc.sum(customers["account_balance"]).as_py())
+    ]
+    assert query("SELECT table_name, rows_staged, inserted, updated FROM etl_load_audit") == [
+        (t, n, n, 0) for t, n in sorted(TPCH_001_ROWS.items())
+    ]
+
+
+def test_second_batch_updates_changed_customers_and_inserts_new_ones(write_curated, open_wh, query):
+    first = [customer(1), customer(2), customer(3, name=None)]
+    second = [
+        customer(1),  # unchanged
+        customer(2, balance="-99.50"),  # changed value
+        customer(3, name="Named now"),  # NULL -> value is a change
+        customer(4, market_segment="MACHINERY"),  # new
+    ]
+    warehouse = open_wh()
+    warehouse.load("b1", "dim_customer", write_curated("dim_customer", first, "b1"))
+    result = warehouse.load("b2", "dim_customer", write_curated("dim_customer", second, "b2"))
+
+    assert result == LoadResult("dim_customer", rows_staged=4, inserted=1, updated=2, skipped=False)
+    assert query(
+        "SELECT customer_key, name, account_balance, market_segment FROM dim_customer ORDER BY 1"
+    ) == [
+        (1, "Customer", Decimal("10.00"), "BUILDING"),
+        (2, "Customer", Decimal("-99.50"), "BUILDING"),
+        (3, "Named now", Decimal("10.00"), "BUILDING"),
+        (4, "Customer", Decimal("10.00"), "MACHINERY"),
+    ]
+    assert query(
+        "SELECT batch_id, rows_staged, inserted, updated FROM etl_load_audit ORDER BY 1"
+    ) == [("b1", 3, 3, 0), ("b2", 4, 1, 2)]
+
+
+def test_loading_the_same_batch_again_changes_nothing(write_curated, open_wh, snapshot):
+    uri = write_curated("dim_customer", [customer(1), customer(2)], "b1")
+    warehouse = open_wh()
+    warehouse.load("b1", "dim_customer", uri)
+    before = snapshot("dim_customer")
+
+    again = open_wh().load("b1", "dim_customer", uri)
+
+    assert again == LoadResult("dim_customer", 0, 0, 0, skipped=True)
+    assert snapshot("dim_customer") == before
+
+
+def test_identical_rows_under_a_new_batch_update_nothing(write_curated, open_wh, query):
+    rows = [customer(1), customer(2, name=None)]
+    warehouse = open_wh()
+    warehouse.load("b1", "dim_customer", write_curated("dim_customer", rows, "b1"))
+
+    result = warehouse.load("b2", "dim_customer", write_curated("dim_customer", rows, "b2"))
+
+    assert result == LoadResult("dim_customer", rows_staged=2, inserted=0, updated=0, skipped=False)
+    assert query("SELECT batch_id FROM etl_load_audit ORDER BY 1") == [("b1",), ("b2",)]
+
+
+# A first load copies straight into the empty target, later ones stage and MERGE: the failure
+# tests run on both paths.
+TARGETS = ["empty target", "loaded target"]
+
+
+def _prepared(target: str, write_curated, open_wh):
+    warehouse = open_wh()
+    if target == "loaded target":
+        warehouse.load("b1", "dim_customer", write_curated("dim_customer", [customer(1)], "b1"))
+    else:
+        warehouse.ensure_tables(TABLES["dim_customer"])
+    return warehouse
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_wrongly_typed_part_file_rolls_back_the_rows_already_copied(
+    target, write_curated, open_wh, snapshot
+):
+    warehouse = _prepared(target, write_curated, open_wh)
+    before = snapshot("dim_customer")
+    uri = write_curated("dim_customer", [customer(1, balance="5.00"), customer(2)], "b2")
+    bad = pq.read_table(f"{uri}/part-00000-b2-c000.snappy.parquet")
+    bad = bad.set_column(0, "customer_key", pc.cast(bad["customer_key"], "string"))
+    pq.write_table(bad, f"{uri}/part-00001-b2-c000.snappy.parquet")
+
+    with pytest.raises(
+        CuratedDataError,
+        match="part-00001-b2-c000.snappy.parquet: column "
+        "'customer_key' of dim_customer has type string, expected int64",
+    ):
+        warehouse.load("b2", "dim_customer", uri)
+
+    assert snapshot("dim_customer") == before
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_null_business_key_is_rejected_by_the_warehouse_and_nothing_is_applied(
+    target, write_curated, open_wh, snapshot
+):
+    warehouse = _prepared(target, write_curated, open_wh)
+    before = snapshot("dim_customer")
+    uri = write_curated("dim_customer", [customer(1, balance="5.00"), customer(None)], "b2")
+
+    with pytest.raises(LoadRejectedError, match="dim_customer: batch b2 from .* was not loaded"):
+        warehouse.load("b2", "dim_customer", uri)
+
+    assert snapshot("dim_customer") == before
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_duplicate_business_key_is_refused_naming_table_and_key(
+    target, write_curated, open_wh, snapshot
+):
+    warehouse = _prepared(target, write_curated, open_wh)
+    before = snapshot("dim_customer")
+    rows = [customer(7), customer(1, balance="2.00"), customer(7, name="other")]
+
+    with pytest.raises(
+        DuplicateKeyError,
+        match=r"^dim_customer: duplicate business key customer_key=7 in the batch; nothing was",
+    ):
+        warehouse.load("b2", "dim_customer", write_curated("dim_customer", rows, "b2"))
+
+    assert snapshot("dim_customer") == before
+
+
+def test_a_crash_after_the_merge_rolls_back_the_merge_and_the_audit_row(
+    write_curated, open_wh, snapshot, monkeypatch
+):
+    warehouse = _prepared("loaded target", write_curated, open_wh)
+    before = snapshot("dim_customer")
+    merge_then_crash = type(warehouse)._rowcount
+
+    def crash(self, conn, sql):
+        count = merge_then_crash(self, conn, sql)
+        if sql.startswith("MERGE"):
+            raise RuntimeError("crashed after MERGE")
+        return count
+
+    monkeypatch.setattr(type(warehouse), "_rowcount", crash)
+    uri = write_curated("dim_customer", [customer(1, balance="5.00"), customer(2)], "b2")
+
+    with pytest.raises(RuntimeError, match="crashed after MERGE"):
+        warehouse.load("b2", "dim_customer", uri)
+
+    assert snapshot("dim_customer") == before
+
+
+@pytest.mark.parametrize(
+    "table",
+    ['dim_customer"; DROP TABLE etl_load_audit; --', "DIM_CUSTOMER", "etl_load_audit", "pg_class"],
+)
+def test_a_table_name_not_in_the_definitions_is_refused(table, write_curated, open_wh):
+    uri = write_curated("dim_customer", [customer(1)], "b1")
+
+    with pytest.raises(InvalidNameError, match=r"(invalid table name|unknown table) '"):
+        open_wh().load("b1", table, uri)
+
+
+def test_a_batch_id_that_is_not_a_plain_name_is_refused(write_curated, open_wh):
+    uri = write_curated("dim_customer", [customer(1)], "b1")
+
+    with pytest.raises(InvalidNameError, match=r"invalid batch_id \"b1' OR '1'='1\""):
+        open_wh().load("b1' OR '1'='1", "dim_customer", uri)
+
+
+def test_a_folder_without_parquet_is_refused_naming_it(tmp_path, open_wh, query):
+    folder = tmp_path / "curated" / "dim_date" / "batch_id=b1"
+    folder.mkdir(parents=True)
+    (folder / "_SUCCESS").write_bytes(b"")
+
+    with pytest.raises(CuratedDataError, match=f"no \\*.parquet files under {folder}$"):
+        open_wh().load("b1", "dim_date", str(folder))
+
+    assert query("SELECT COUNT(*) FROM etl_load_audit") == [(0,)]
+
+
+def test_dates_and_booleans_arrive_unchanged(write_curated, open_wh, query):
+    row = {
+        "date_key": 19920104,
+        "date": date(1992, 1, 4),
+        "year": 1992,
+        "quarter": 1,
+        "month": 1,
+        "month_name": "January",
+        "day_of_month": 4,
+        "day_of_week": 7,
+        "day_name": "Saturday",
+        "week_of_year": 1,
+        "is_weekend": True,
+    }
+    open_wh().load("b1", "dim_date", write_curated("dim_date", [row], "b1"))
+
+    assert query("SELECT date, is_weekend, day_name FROM dim_date") == [
+        (date(1992, 1, 4), True, "Saturday")
+    ]
