@@ -9,7 +9,7 @@ VENV := .venv/bin
 run:
 	@bash setup.sh
 	$(VENV)/sfn-etl seed --scale 0.01 --batches 3
-	$(VENV)/sfn-etl job transform
+	$(VENV)/sfn-etl run
 
 # Everything the tests need (dev extras, checkov, a throwaway PostgreSQL), then the tests.
 test:

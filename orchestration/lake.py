@@ -112,6 +112,7 @@ class Lake:
             _s3().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
             return
         path = Path(uri)
+        tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -121,6 +122,8 @@ class Lake:
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
         except OSError as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             raise LakeError(f"cannot write {uri}: {exc.strerror or exc}") from exc
 
     def write_json(self, uri: str, payload: Any) -> None:

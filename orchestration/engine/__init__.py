@@ -7,8 +7,12 @@ map to local handlers and handlers.py for the handlers themselves.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,9 +70,33 @@ def run_execution(
     mock_test_case = _mock_test_case(request, definition.state_names())
     if request.time_scale < 0:
         raise UserError(f"time scale must be zero or more, got {request.time_scale}")
-    from orchestration.engine import interpreter
 
     name = request.name or new_execution_name()
+    with lake_lock(settings, name):
+        return _run_locked(
+            settings,
+            request,
+            name,
+            definition.program,
+            mock_test_case,
+            on_event,
+            on_outbox,
+            overrides,
+        )
+
+
+def _run_locked(
+    settings: Settings,
+    request: RunRequest,
+    name: str,
+    program: Any,
+    mock_test_case: Any,
+    on_event: EventListener | None,
+    on_outbox: OutboxListener | None,
+    overrides: dict[str, Callable[..., Any]] | None,
+) -> ExecutionResult:
+    from orchestration.engine import interpreter
+
     record: dict[str, Any] = {
         "executionArn": execution_arn(name),
         "stateMachineArn": STATE_MACHINE_ARN,
@@ -101,7 +129,7 @@ def run_execution(
     )
     try:
         outcome = interpreter.evaluate(
-            definition.program,
+            program,
             execution_arn=record["executionArn"],
             execution_name=name,
             execution_input=request.input,
@@ -124,6 +152,60 @@ def run_execution(
         record["cause"] = outcome.cause
     store.save(record)
     return ExecutionResult(record=record, events=events)
+
+
+def lock_path(settings: Settings) -> Path:
+    """One lock file per lake root under the state directory: runs on one lake conflict."""
+    digest = hashlib.sha256(settings.lake.encode()).hexdigest()[:16]
+    return settings.home / "locks" / f"lake-{digest}.lock"
+
+
+@contextlib.contextmanager
+def lake_lock(settings: Settings, execution_name: str) -> Iterator[None]:
+    """Hold an exclusive, non-blocking flock on the lake's lock file for the whole execution.
+
+    A second execution on the same lake is refused before it writes anything. The kernel
+    releases an flock when its holder's file descriptor closes, and that includes a process
+    killed with SIGKILL: a crashed run never leaves a stale lock, so no cleanup is needed. The
+    holder's pid and execution name are written into the file only to word the refusal.
+    """
+    path = lock_path(settings)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the execution lock {path}: {exc.strerror or exc} "
+            f"(is the state directory {settings.home} writable?)"
+        ) from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            raise UserError(
+                f"another execution is running on lake {settings.lake} "
+                f"(pid {holder.get('pid', '?')}, execution {holder.get('execution', '?')}); "
+                "wait for it to finish, or stop it, and run again"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(
+            fd,
+            json.dumps(
+                {"pid": os.getpid(), "execution": execution_name, "lake": settings.lake}
+            ).encode(),
+            0,
+        )
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    try:
+        return json.loads(os.pread(fd, 4096, 0).decode() or "{}")
+    except (OSError, ValueError):
+        return {}
 
 
 def _mock_test_case(request: RunRequest, state_names: set[str]):

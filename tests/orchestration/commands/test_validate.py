@@ -1,0 +1,123 @@
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import boto3
+from moto import mock_aws
+
+from orchestration.cli import main
+from transforms.schemas import DIM_PART
+
+BATCH = "p1"
+
+
+def _land_parts(spark, root: Path, *sizes: int) -> None:
+    """A transformed batch holding only dim_part, with its transform report."""
+    folder = root / "curated" / "dim_part" / f"batch_id={BATCH}"
+    rows = [
+        (key, "p", "Manufacturer#1", "Brand#11", "T", size, "BOX", Decimal("901.00"))
+        for key, size in enumerate(sizes, start=1)
+    ]
+    spark.createDataFrame(rows, DIM_PART).coalesce(1).write.parquet(str(folder))
+    counts = {"read": len(sizes), "written": len(sizes), "quarantined": 0, "duplicates": 0}
+    report = {"batch_id": BATCH, "curated": {"dim_part": {"uri": str(folder), **counts}}}
+    path = root / "curated" / "_reports" / f"batch_id={BATCH}" / "transform.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(report))
+
+
+def _validate(tmp_path: Path) -> int:
+    warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return main(["validate", "--batch-id", BATCH, "--warehouse", warehouse])
+
+
+def test_validate_exits_0_when_the_data_passes_and_docs_prints_its_index(
+    spark, lake_root, tmp_path, capsys
+):
+    _land_parts(spark, lake_root, 7, 8)
+
+    assert _validate(tmp_path) == 0
+    assert f"batch {BATCH}: validation passed" in capsys.readouterr().out
+
+    index = lake_root / "validation" / BATCH / "docs" / "index.html"
+    assert main(["docs"]) == 0
+    assert capsys.readouterr().out == f"{index}\n"
+    assert main(["docs", "--batch-id", BATCH]) == 0
+    assert capsys.readouterr().out == f"{index}\n"
+    assert index.exists()
+
+
+def test_validate_exits_1_when_the_data_fails_and_says_what_failed(
+    spark, lake_root, tmp_path, capsys
+):
+    _land_parts(spark, lake_root, 7, 99)
+
+    assert _validate(tmp_path) == 1
+    out = capsys.readouterr().out
+    assert f"batch {BATCH}: validation FAILED" in out
+    assert "expect_column_values_to_be_between on size: 1 unexpected" in out
+    summary = json.loads((lake_root / "validation" / BATCH / "summary.json").read_text())
+    assert summary["success"] is False
+
+
+def test_validate_of_a_batch_never_transformed_exits_2_naming_the_report(lake_root, capsys):
+    assert main(["validate", "--batch-id", "nope"]) == 2
+    report = lake_root / "curated" / "_reports" / "batch_id=nope" / "transform.json"
+    assert f"batch nope has no transform report: {report} is missing" in capsys.readouterr().err
+
+
+def _fake_validation(root: Path, batch_id: str, validated_at: str) -> Path:
+    folder = root / "validation" / batch_id
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "index.html").write_text("<html></html>")
+    summary = {"batch_id": batch_id, "validated_at": validated_at, "success": True}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    return folder / "docs" / "index.html"
+
+
+def test_docs_defaults_to_the_batch_validated_last(lake_root, capsys):
+    _fake_validation(lake_root, "zz-older", "2025-01-01T10:00:00+00:00")
+    latest = _fake_validation(lake_root, "aa-newer", "2025-01-02T09:00:00+00:00")
+
+    assert main(["docs"]) == 0
+    assert capsys.readouterr().out == f"{latest}\n"
+
+
+def test_docs_before_any_validation_is_a_clear_error(lake_root, capsys):
+    assert main(["docs"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"no validated batch under {lake_root}/validation" in err
+
+
+def test_docs_of_a_batch_without_docs_names_the_missing_page(lake_root, capsys):
+    assert main(["docs", "--batch-id", "b9"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    index = lake_root / "validation" / "b9" / "docs" / "index.html"
+    assert f"no Data Docs for batch b9: {index} is missing" in err
+
+
+def test_docs_finds_the_batch_validated_last_in_an_s3_lake(monkeypatch, tmp_path, capsys):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "SFN_ETL_LAKE": "s3://lake-bucket/lake",
+        "SFN_ETL_HOME": str(tmp_path / "home"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="lake-bucket")
+        for batch_id, validated_at in (("b1", "2025-01-02T00:00:00+00:00"), ("b2", "2025-01-01")):
+            prefix = f"lake/validation/{batch_id}"
+            summary = {"batch_id": batch_id, "validated_at": validated_at}
+            s3.put_object(
+                Bucket="lake-bucket", Key=f"{prefix}/summary.json", Body=json.dumps(summary)
+            )
+            s3.put_object(Bucket="lake-bucket", Key=f"{prefix}/docs/index.html", Body=b"<html>")
+        # A summary-named file deeper down is a docs asset, not a batch.
+        s3.put_object(Bucket="lake-bucket", Key="lake/validation/b2/docs/summary.json", Body=b"{}")
+
+        assert main(["docs"]) == 0
+
+    assert capsys.readouterr().out == "s3://lake-bucket/lake/validation/b1/docs/index.html\n"

@@ -1,0 +1,87 @@
+"""Run one execution in this process and SIGKILL it at a named point (driven by test_faults.py).
+
+    python tests/reliability/kill_at.py transform|load_before_merge|commit|after_commit
+
+Why this way: the kill has to land at an exact point (Load between staging and MERGE cannot be
+hit by a timer from outside), and production code must not carry test hooks. So this driver is
+test code: it wraps, in this process only, the one function at the point (the Glue job through
+the engine's documented `overrides`, the warehouse adapter's bulk copy, the engine's local S3
+putObject) and kills the process with SIGKILL from inside it, after writing the point's name to
+<SFN_ETL_HOME>/killed_at so the test can tell the kill landed where it meant.
+  transform          while the real transform job runs: once its first curated file exists (or
+                     the job ended), before the Transform state completes
+  load_before_merge  inside the load transaction, right after the batch was bulk-copied into the
+                     staging table (or, into an empty target, the table), before MERGE and audit
+  commit             the Commit state's putObject of the commit marker, before it is written
+  after_commit       right after the commit marker was written, before the execution ends
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from orchestration.engine import RunRequest, run_execution
+from orchestration.settings import Settings
+
+SERIAL_LOADS = {"max_concurrency": 1}
+"""Loads one table at a time: concurrent first loads into one DuckDB file still hit a catalog
+write-write conflict on CREATE TABLE (a fix is in progress in orchestration/warehouse/)."""
+
+
+def die(point: str, settings: Settings) -> None:
+    (settings.home / "killed_at").write_text(point)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def main(point: str) -> int:
+    settings = Settings.from_env()
+    overrides = {}
+    if point == "transform":
+        from jobs import transform
+
+        def transform_then_die(argv):
+            job = threading.Thread(target=transform.main, args=(argv,), daemon=True)
+            job.start()
+            curated = Path(settings.open_lake().uri("curated"))
+            while job.is_alive() and not any(curated.rglob("part-*")):
+                time.sleep(0.01)
+            die(point, settings)
+
+        overrides["glue:transform"] = transform_then_die
+    elif point == "load_before_merge":
+        from orchestration.warehouse.duckdb_adapter import DuckDBWarehouse
+
+        copy_into = DuckDBWarehouse._copy_into
+
+        def copy_then_die(self, conn, name, table, curated_uri):
+            copy_into(self, conn, name, table, curated_uri)
+            die(point, settings)
+
+        DuckDBWarehouse._copy_into = copy_then_die
+    elif point in ("commit", "after_commit"):
+        from orchestration.engine.handlers import LocalServices
+
+        s3 = LocalServices.s3
+
+        def s3_then_die(self, action, request):
+            if action != "putObject" or not request["Key"].endswith(".committed.json"):
+                return s3(self, action, request)
+            if point == "commit":
+                die(point, settings)
+            s3(self, action, request)
+            die(point, settings)
+
+        LocalServices.s3 = s3_then_die
+    else:
+        raise SystemExit(f"unknown kill point {point!r}")
+    run_execution(settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01), overrides=overrides)
+    return 3  # the kill point was never reached
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
