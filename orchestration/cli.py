@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "orchestration.commands.deploy",
     "orchestration.commands.load",
     "orchestration.commands.schedule",
+    "orchestration.commands.validate",
 )
 
 app = typer.Typer(

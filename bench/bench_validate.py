@@ -1,0 +1,113 @@
+"""Benchmark: the validate job's time as a share of the transform's, measured in one run.
+
+Not a test. Seeds TPC-H raw extracts at scale 1 in one batch (cached under /tmp), then in one
+process on one local Spark session (as the local engine runs jobs), times:
+  1. the transform job over the batch,
+  2. the validate job over every curated table of the batch (dimension keys from the batch),
+  3. the validation of fact_sales alone, its dimension keys read from a DuckDB warehouse that
+     already holds the dimensions (a later batch carrying only orders and lineitem),
+and prints the times side by side with the shares. Aim: fact_sales validation at most 30% of
+the transform. Great Expectations and Spark are imported and started before any timing.
+
+    .venv/bin/python bench/bench_validate.py [--scale 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
+
+from jobs import transform, validate  # noqa: E402
+from jobs.runtime import local_session  # noqa: E402
+from orchestration.lake import Lake  # noqa: E402
+from orchestration.seed import seed  # noqa: E402
+
+CACHE = Path("/tmp/sfn-etl-bench-validate")
+BATCH = "bench"
+DIMENSIONS = ("dim_customer", "dim_part", "dim_supplier", "dim_date")
+
+
+def seeded_lake(scale: float) -> Path:
+    """Raw extracts seeded once per scale; curated and validation outputs start empty."""
+    root = CACHE / f"sf{scale}" / "lake"
+    marker = root.parent / "seeded"
+    if not marker.exists():
+        shutil.rmtree(root.parent, ignore_errors=True)
+        started = time.perf_counter()
+        seed(Lake(str(root)), scale=scale, batches=1)
+        print(f"seeded scale {scale} in {time.perf_counter() - started:.1f} s", flush=True)
+        marker.touch()
+    for zone in ("curated", "quarantine", "validation"):
+        shutil.rmtree(root / zone, ignore_errors=True)
+    return root
+
+
+def warehouse_with_dimensions(root: Path) -> str:
+    """A DuckDB warehouse holding the batch's dimensions, as an earlier load left it."""
+    path = root.parent / "warehouse.duckdb"
+    path.unlink(missing_ok=True)
+    with duckdb.connect(str(path)) as conn:
+        for table in DIMENSIONS:
+            files = root / "curated" / table / f"batch_id={BATCH}" / "*.parquet"
+            conn.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{files}')")
+    return f"duckdb:///{path}"
+
+
+def timed(action) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    args = parser.parse_args()
+
+    root = seeded_lake(args.scale)
+    lake = Lake(str(root))
+    spark = local_session("bench-validate")
+    no_warehouse = f"duckdb:///{root.parent / 'absent.duckdb'}"
+    argv = ["--lake", str(root), "--batch_id", BATCH]
+
+    transform_s, _ = timed(lambda: transform.main(argv))
+    all_tables_s, _ = timed(lambda: validate.main([*argv, "--warehouse", no_warehouse]))
+
+    warehouse = warehouse_with_dimensions(root)
+    plan = validate.plan_batch(lake, BATCH)
+    facts_only = validate.BatchPlan(
+        BATCH,
+        {"fact_sales": plan.counts["fact_sales"]},
+        {"fact_sales": plan.uris["fact_sales"]},
+        {"fact_sales": plan.suites["fact_sales"]},
+    )
+    facts_s, summary = timed(
+        lambda: validate.validate_batch(spark, lake, facts_only, 0.01, warehouse)
+    )
+    fact_entry = summary["tables"]["fact_sales"]
+
+    rows = plan.counts["fact_sales"]["written"]
+    print(f"\nTPC-H scale {args.scale}, one batch, fact_sales {rows:,} rows, Spark local[*]:")
+    print(f"  {'step':<40}{'seconds':>9}{'share':>8}")
+    print(f"  {'transform (all tables)':<40}{transform_s:>9.1f}")
+    for step, seconds in (
+        ("validate, all 5 tables", all_tables_s),
+        ("validate, fact_sales (warehouse keys)", facts_s),
+    ):
+        print(f"  {step:<40}{seconds:>9.1f}{seconds / transform_s:>8.0%}")
+    print(
+        f"  fact_sales: {fact_entry['evaluated']} expectations evaluated, "
+        f"success={fact_entry['success']} (aim: share at most 30%)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,193 @@
+"""Glue job `validate`: the expectation suites over every curated table of one batch.
+
+Runs unchanged as a Glue 5.0 job script, with `spark-submit jobs/validate.py ...`, and in
+process under the local engine. Arguments (Glue style):
+  --batch_id ID                  the batch to validate (required)
+  --lake ROOT                    lake root (default: SFN_ETL_LAKE or ./lake)
+  --lake_<zone> ROOT             a zone kept elsewhere, e.g. --lake_validation s3://b/validation
+  --max_quarantine_share SHARE   quarantined / read rows allowed per table (default 0.01)
+  --warehouse URL                where earlier batches' dimension keys are (default:
+                                 SFN_ETL_WAREHOUSE)
+
+Writes validation/<batch_id>/summary.json, results.json and docs/. Exits 0 whether or not the
+data passed (the summary carries the verdict, the state machine routes on it); fails only when
+validation cannot run: no transform report, a table missing on disk, a bad suite.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructField, StructType
+
+from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
+from jobs.transform import curated_uri, report_uri
+from jobs.validation_checks import (
+    DEFAULT_MAX_QUARANTINE_SHARE,
+    CheckResult,
+    keys_exist,
+    quarantine_share,
+    reconcile,
+)
+from jobs.validation_gx import SuiteRunner
+from jobs.validation_paths import docs_index_uri, docs_root, results_uri, summary_uri
+from jobs.validation_suites import Suite, load_suite
+from jobs.validation_summary import build_summary, gx_checks
+from jobs.warehouse_keys import read_keys
+from orchestration.errors import UserError
+from orchestration.lake import Lake
+from orchestration.manifest import check_batch_id
+from orchestration.settings import Settings
+from transforms.schemas import CURATED_SCHEMAS
+
+JOB_NAME = "validate"
+OPTIONAL_ARGS = ("JOB_NAME", *LAKE_OPTIONS, "max_quarantine_share", "warehouse")
+REPORT_COUNTS = ("written", "read", "quarantined", "duplicates")
+
+
+@dataclass(frozen=True)
+class BatchPlan:
+    """What one validation run needs, checked before Spark starts."""
+
+    batch_id: str
+    counts: dict[str, dict]
+    """The transform report's counts per curated table."""
+    uris: dict[str, str]
+    suites: dict[str, Suite]
+
+
+def main(argv: Sequence[str]) -> int:
+    options = resolve_options(argv, ["batch_id"], OPTIONAL_ARGS)
+    lake = lake_from_options(options)
+    plan = plan_batch(lake, check_batch_id(options["batch_id"]))
+    max_share = _share(options.get("max_quarantine_share"))
+    warehouse = options.get("warehouse") or Settings.from_env().warehouse
+    runtime = start(options.get("JOB_NAME", JOB_NAME), argv)
+    summary = validate_batch(runtime.spark, lake, plan, max_share, warehouse)
+    runtime.commit()
+    _print_verdict(lake, summary)
+    return 0
+
+
+def plan_batch(lake: Lake, batch_id: str) -> BatchPlan:
+    """The batch's curated tables (the transform report's) and their suites; a UserError
+    naming what is missing when validation cannot run."""
+    uri = report_uri(lake, batch_id)
+    if not lake.exists(uri):
+        raise UserError(f"batch {batch_id} has no transform report: {uri} is missing")
+    counts = lake.read_json(uri).get("curated")
+    if not isinstance(counts, dict) or not counts:
+        raise UserError(f"{uri}: no curated tables listed")
+    for table, entry in counts.items():
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), int) for k in REPORT_COUNTS
+        ):
+            raise UserError(f"{uri}: curated.{table} needs {', '.join(REPORT_COUNTS)} counts")
+    # Where the lake keeps the table now, not the report's copy of it: a lake copied or moved
+    # elsewhere validates its own files.
+    uris = {table: curated_uri(lake, table, batch_id) for table in sorted(counts)}
+    missing = [f"{t} (no Parquet under {u})" for t, u in uris.items() if not _has_parquet(lake, u)]
+    if missing:
+        raise UserError(
+            f"batch {batch_id}: curated table missing, though listed in {uri}: "
+            + "; ".join(missing)
+        )
+    return BatchPlan(batch_id, counts, uris, {table: load_suite(table) for table in uris})
+
+
+def _has_parquet(lake: Lake, uri: str) -> bool:
+    if uri.startswith("s3://"):
+        return any(o.uri.endswith(".parquet") for o in lake.list(uri))
+    # Locally Lake.list would checksum every file to build etags; a glob is enough here.
+    return any(Path(uri).glob("*.parquet"))
+
+
+def validate_batch(
+    spark: SparkSession, lake: Lake, plan: BatchPlan, max_share: float, warehouse: str
+) -> dict:
+    """Run every suite and computed check, write results, Data Docs and the summary."""
+    # Read once, cache, count: the count is the reconciliation's recount and fills the cache
+    # that GX's metric queries and the key checks then scan instead of the Parquet.
+    frames = {table: spark.read.parquet(uri).cache() for table, uri in plan.uris.items()}
+    try:
+        recounted = {table: frame.count() for table, frame in frames.items()}
+        runner = SuiteRunner(plan.batch_id, docs_root(lake, plan.batch_id))
+        checks: dict[str, list[CheckResult]] = {}
+        results: dict[str, dict] = {}
+        notes: list[str] = []
+        for table, suite in plan.suites.items():
+            result = runner.run(suite, frames[table])
+            results[table] = result.to_json_dict()
+            counts = plan.counts[table]
+            checks[table] = [
+                *gx_checks(result),
+                reconcile(recounted[table], counts),
+                quarantine_share(counts, max_share),
+                *_reference_checks(spark, suite, frames, warehouse, notes),
+            ]
+        runner.build_docs()
+    finally:
+        for frame in frames.values():
+            frame.unpersist()
+    summary = build_summary(plan.batch_id, checks, plan.uris, notes)
+    lake.write_json(results_uri(lake, plan.batch_id), results)
+    # Last: the summary is what the state machine reads, so it never points at missing docs.
+    lake.write_json(summary_uri(lake, plan.batch_id), summary)
+    return summary
+
+
+def _reference_checks(
+    spark: SparkSession,
+    suite: Suite,
+    frames: Mapping[str, DataFrame],
+    warehouse: str,
+    notes: list[str],
+) -> list[CheckResult]:
+    checks = []
+    for ref in suite.references:
+        known = read_keys(warehouse, ref.table, ref.key)
+        if known.keys is None:
+            notes.append(known.note)
+            continue
+        key_field = CURATED_SCHEMAS[ref.table][ref.key]
+        keys = spark.createDataFrame(
+            [(key,) for key in known.keys], StructType([StructField(ref.key, key_field.dataType)])
+        )
+        if ref.table in frames:
+            keys = keys.unionByName(frames[ref.table].select(ref.key))
+        checks.append(keys_exist(frames[suite.table], ref.column, keys))
+    return checks
+
+
+def _share(value: str | None) -> float:
+    if value is None:
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    try:
+        share = float(value)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise UserError(f"--max_quarantine_share: {value!r} is not a share between 0 and 1")
+    return share
+
+
+def _print_verdict(lake: Lake, summary: dict) -> None:
+    verdict = "passed" if summary["success"] else "FAILED"
+    print(f"batch {summary['batch_id']}: validation {verdict}")
+    for table, entry in summary["tables"].items():
+        print(f"  {table:<12} {len(entry['failed'])} of {entry['evaluated']} failed")
+        for failed in entry["failed"]:
+            on = f" on {failed['column']}" if failed["column"] else ""
+            print(f"    {failed['expectation']}{on}: {failed['unexpected_count']} unexpected")
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+    print(f"summary: {summary_uri(lake, summary['batch_id'])}")
+    print(f"docs: {docs_index_uri(lake, summary['batch_id'])}")
+
+
+if __name__ == "__main__":
+    run_main(main, sys.argv[1:])

@@ -1,0 +1,58 @@
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from jobs.validation_checks import CheckResult
+from jobs.validation_summary import build_summary, json_safe, table_entry
+
+PASSED = CheckResult("expect_column_values_to_not_be_null", "part_key", True, 0)
+FAILED = CheckResult("expect_column_values_to_be_between", "discount", False, 1, [Decimal("0.11")])
+
+
+def test_a_table_entry_lists_only_the_failed_expectations_with_json_samples():
+    assert table_entry([PASSED, FAILED]) == {
+        "success": False,
+        "evaluated": 2,
+        "failed": [
+            {
+                "expectation": "expect_column_values_to_be_between",
+                "column": "discount",
+                "unexpected_count": 1,
+                "sample": ["0.11"],
+            }
+        ],
+    }
+
+
+def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
+    summary = build_summary(
+        "b1",
+        {"fact_sales": [FAILED], "dim_part": [PASSED]},
+        {"fact_sales": "/lake/curated/fact_sales/batch_id=b1", "dim_part": "/lake/p"},
+        ["warehouse keys not checked: x"],
+        validated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+    )
+    assert summary == {
+        "batch_id": "b1",
+        "success": False,
+        "validated_at": "2025-01-02T03:04:05+00:00",
+        "tables": {
+            "dim_part": {"success": True, "evaluated": 1, "failed": []},
+            "fact_sales": table_entry([FAILED]),
+        },
+        "loads": [
+            {"table": "dim_part", "curated_uri": "/lake/p"},
+            {"table": "fact_sales", "curated_uri": "/lake/curated/fact_sales/batch_id=b1"},
+        ],
+        "notes": ["warehouse keys not checked: x"],
+    }
+
+
+def test_loads_put_dimensions_before_facts():
+    uris = {"fact_sales": "f", "dim_date": "d", "dim_customer": "c"}
+    loads = build_summary("b1", {}, uris)["loads"]
+    assert [load["table"] for load in loads] == ["dim_customer", "dim_date", "fact_sales"]
+
+
+def test_samples_become_json_values():
+    sample = [{"order_key": 1, "ship": date(1999, 1, 2)}, (Decimal("0.11"), None)]
+    assert json_safe(sample) == [{"order_key": 1, "ship": "1999-01-02"}, ["0.11", None]]

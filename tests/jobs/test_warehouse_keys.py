@@ -1,0 +1,85 @@
+import os
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import duckdb
+import psycopg
+import pytest
+
+from jobs.warehouse_keys import KnownKeys, read_keys
+from orchestration.errors import UserError
+
+
+@pytest.fixture
+def duckdb_url(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE TABLE dim_customer (customer_key BIGINT, name VARCHAR)")
+        conn.execute("INSERT INTO dim_customer VALUES (3, 'c'), (1, 'a'), (NULL, 'x'), (3, 'd')")
+    return f"duckdb:///{path}"
+
+
+def test_duckdb_keys_are_the_distinct_non_null_keys_of_the_table(duckdb_url):
+    assert sorted(read_keys(duckdb_url, "dim_customer", "customer_key").keys) == [1, 3]
+
+
+def test_a_table_the_warehouse_does_not_have_yet_holds_no_keys(duckdb_url):
+    assert read_keys(duckdb_url, "dim_part", "part_key") == KnownKeys([])
+
+
+def test_a_warehouse_file_not_created_yet_holds_no_keys_and_stays_uncreated(tmp_path):
+    path = tmp_path / "none.duckdb"
+    assert read_keys(f"duckdb:///{path}", "dim_part", "part_key") == KnownKeys([])
+    assert not path.exists()
+
+
+def test_a_relative_duckdb_path_is_read_from_the_working_directory(duckdb_url, monkeypatch):
+    path = urlsplit(duckdb_url).path
+    monkeypatch.chdir(os.path.dirname(path))
+    keys = read_keys("duckdb:///./warehouse.duckdb", "dim_customer", "customer_key").keys
+    assert sorted(keys) == [1, 3]
+
+
+def test_redshift_keys_are_not_read_and_the_note_says_so():
+    url = "redshift-data://wg/dev?iam_role=arn:aws:iam::1:role/r"
+    assert read_keys(url, "dim_part", "part_key") == KnownKeys(
+        None, "warehouse keys not checked: dim_part.part_key lives in Redshift (redshift-data://)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "table", "message"),
+    [
+        ("mysql://h/db", "dim_part", "unsupported warehouse URL scheme 'mysql'"),
+        ("duckdb:///", "dim_part", "expected duckdb:///path/to/file.duckdb"),
+        ("duckdb:///x.duckdb", 'dim_part"; drop', "invalid warehouse identifier"),
+    ],
+)
+def test_bad_urls_and_names_are_refused(url, table, message):
+    with pytest.raises(UserError, match=message):
+        read_keys(url, table, "part_key")
+
+
+@pytest.fixture
+def pg_url():
+    server = os.environ.get("SFN_ETL_TEST_PG_DSN")
+    if not server:
+        pytest.fail(
+            'SFN_ETL_TEST_PG_DSN is not set: start PostgreSQL with eval "$(bash tests/postgres.sh '
+            'start)"',
+            pytrace=False,
+        )
+    name = f"sfn_etl_keys_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_postgres_keys_are_read_and_a_missing_table_holds_none(pg_url):
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE dim_supplier (supplier_key BIGINT)")
+        conn.execute("INSERT INTO dim_supplier VALUES (7), (5), (NULL), (7)")
+    assert sorted(read_keys(pg_url, "dim_supplier", "supplier_key").keys) == [5, 7]
+    assert read_keys(pg_url, "dim_part", "part_key") == KnownKeys([])
