@@ -46,7 +46,7 @@ def run_command(
     from orchestration.engine.summary import summarize
 
     request = RunRequest(
-        input=_parse_input(input_json),
+        input=parse_execution_input(input_json),
         name=name,
         isolated=isolated,
         mock_config=mock_config,
@@ -126,7 +126,7 @@ def history_command(
     _stdout_console().print(table)
 
 
-def _parse_input(text: str) -> dict[str, Any]:
+def parse_execution_input(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -3,7 +3,6 @@ starts one when new raw files have settled (the local S3 Object Created trigger)
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from orchestration.commands.run import parse_execution_input
 from orchestration.errors import UserError
 from orchestration.schedule import DEFAULT_SCHEDULE, parse_schedule
 from orchestration.scheduler import OnStop, Scheduler, utc_now
@@ -62,7 +62,7 @@ def schedule_command(
 ) -> int:
     """Run executions on a schedule, locally, as EventBridge Scheduler would start them."""
     schedule = parse_schedule(expression)
-    execution_input = _parse_input(input_json)
+    execution_input = parse_execution_input(input_json)
     run_once = make_run_once(time_scale)
     log = _logger()
 
@@ -95,7 +95,7 @@ def watch_command(
     """Poll the raw zone; start an execution when uncommitted files have settled."""
     from orchestration.watch import Watcher
 
-    execution_input = _parse_input(input_json)
+    execution_input = parse_execution_input(input_json)
     run_once = make_run_once(time_scale)
     log = _logger()
     settings = Settings.from_env()
@@ -149,13 +149,3 @@ def _logger() -> Callable[[str], None]:
         console.print(f"[dim]{utc_now():%Y-%m-%dT%H:%M:%SZ}[/] {message}", markup=True)
 
     return log
-
-
-def _parse_input(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"--input is not JSON: {exc.msg} at column {exc.colno}") from exc
-    if not isinstance(value, dict):
-        raise UserError("--input must be a JSON object")
-    return value
