@@ -2,7 +2,7 @@
 
 Every component addresses data through this module so the local layout and the S3 layout are
 the same keys under a different root. Small objects (manifests, reports, summaries) are read and
-written here; bulk data is read and written by Spark or pyarrow from `spark_path()`.
+written here; bulk data is read and written by Spark or pyarrow at `uri()`.
 """
 
 from __future__ import annotations
@@ -60,10 +60,6 @@ class Lake:
             return "/".join((self.zone_roots[parts[0]].rstrip("/"), *parts[1:]))
         return "/".join((self.root.rstrip("/"), *parts))
 
-    def spark_path(self, *parts: str) -> str:
-        """A path Spark and pyarrow accept: s3:// on AWS, an absolute local path otherwise."""
-        return self.uri(*parts)
-
     def bucket_key(self, *parts: str) -> tuple[str, str]:
         """(bucket, key) of an object, as an `aws-sdk:s3` task addresses it."""
         uri = self.uri(*parts)
@@ -71,14 +67,6 @@ class Lake:
             parsed = urlparse(uri)
             return parsed.netloc, parsed.path.lstrip("/")
         return LOCAL_BUCKET, os.path.relpath(uri, self.root)
-
-    def relative(self, uri: str) -> str:
-        """The key of `uri` below the lake root."""
-        normalized = normalize_uri(uri)
-        root = self.root.rstrip("/") + "/"
-        if not normalized.startswith(root):
-            raise LakeError(f"{uri} is not inside the lake {self.root}")
-        return normalized[len(root) :]
 
     # -- small objects -------------------------------------------------------------------
 

@@ -20,11 +20,11 @@ def curated_tables(settings: Settings, batch_id: str, table: str | None = None) 
     names = [get_table(table).name] if table else list(LOAD_ORDER)
     found = {}
     for name in names:
-        uri = lake.spark_path("curated", name, f"batch_id={batch_id}")
+        uri = lake.uri("curated", name, f"batch_id={batch_id}")
         if any(o.uri.endswith(".parquet") for o in lake.list(uri)):
             found[name] = uri
     if not found:
-        where = lake.spark_path("curated", table) if table else lake.spark_path("curated")
+        where = lake.uri("curated", table) if table else lake.uri("curated")
         raise UserError(f"no curated Parquet for batch {batch_id} under {where}")
     return found
 
