@@ -8,15 +8,19 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from orchestration.errors import UserError
-from orchestration.lake import MANIFESTS, RAW, Lake, LakeObject
+from orchestration.lake import Lake, LakeObject
+from orchestration.layout import manifest_uri, raw_root
+from transforms.declaration import Dataset
 
 BATCH_ID = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,127}$")
 
 
-def new_batch_id(now: datetime | None = None) -> str:
-    """Time-sortable and unique: 20261125T153012Z-9f2c1a."""
+def new_batch_id(now: datetime | None = None, dataset: str | None = None) -> str:
+    """Time-sortable and unique: 20261125T153012Z-9f2c1a, or 20261125T153012Z-9f2c1a-tpch for
+    one dataset's batch."""
     moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
-    return f"{moment}-{secrets.token_hex(3)}"
+    suffix = f"-{dataset}" if dataset else ""
+    return f"{moment}-{secrets.token_hex(3)}{suffix}"
 
 
 def check_batch_id(batch_id: str) -> str:
@@ -36,6 +40,7 @@ class ManifestFile:
 @dataclass(frozen=True)
 class Manifest:
     batch_id: str
+    dataset: str
     created_at: str
     files: tuple[ManifestFile, ...]
 
@@ -46,6 +51,7 @@ class Manifest:
     def to_json(self) -> dict:
         return {
             "batch_id": self.batch_id,
+            "dataset": self.dataset,
             "created_at": self.created_at,
             "files": [asdict(f) for f in self.files],
         }
@@ -64,6 +70,7 @@ class Manifest:
             )
             return cls(
                 batch_id=check_batch_id(str(payload["batch_id"])),
+                dataset=str(payload["dataset"]),
                 created_at=str(payload["created_at"]),
                 files=files,
             )
@@ -71,30 +78,26 @@ class Manifest:
             raise UserError(f"corrupted manifest {source}: {exc!r}") from exc
 
 
-def manifest_uri(lake: Lake, batch_id: str) -> str:
-    return lake.uri(MANIFESTS, f"{batch_id}.json")
-
-
-def commit_marker_uri(lake: Lake, batch_id: str) -> str:
-    return lake.uri(MANIFESTS, f"{batch_id}.committed.json")
-
-
 def read_manifest(lake: Lake, uri: str) -> Manifest:
     return Manifest.from_json(lake.read_json(uri), uri)
 
 
-def raw_table_of(lake: Lake, obj_uri: str) -> str:
-    """`<raw>/<dataset>/<table>/...` -> table."""
-    raw_root = lake.uri(RAW).rstrip("/") + "/"
-    if not obj_uri.startswith(raw_root):
-        raise UserError(f"{obj_uri} is not under the raw zone {raw_root}")
-    parts = obj_uri[len(raw_root) :].split("/")
-    if len(parts) < 3:
-        raise UserError(f"raw file {obj_uri} is not laid out as raw/<dataset>/<table>/<file>")
-    return parts[1]
+def read_batch_manifest(lake: Lake, batch_id: str) -> Manifest:
+    return read_manifest(lake, manifest_uri(lake, batch_id))
 
 
-def manifest_file(lake: Lake, obj: LakeObject) -> ManifestFile:
-    return ManifestFile(
-        uri=obj.uri, table=raw_table_of(lake, obj.uri), size=obj.size, etag=obj.etag
-    )
+def claim(lake: Lake, obj_uri: str, datasets: list[Dataset]) -> tuple[str, str] | None:
+    """(dataset, raw table) whose declared folder holds the file; None when none claims it."""
+    root = raw_root(lake).rstrip("/") + "/"
+    if not obj_uri.startswith(root):
+        raise UserError(f"{obj_uri} is not under the raw zone {root}")
+    relative = obj_uri[len(root) :]
+    for dataset in datasets:
+        for table in dataset.raw_tables:
+            if relative.startswith(dataset.folder_of(table) + "/"):
+                return dataset.name, table.name
+    return None
+
+
+def manifest_file(obj: LakeObject, table: str) -> ManifestFile:
+    return ManifestFile(uri=obj.uri, table=table, size=obj.size, etag=obj.etag)

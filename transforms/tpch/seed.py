@@ -9,18 +9,17 @@ warehouse has upserts to do. Output is deterministic: seeding twice rewrites not
 
 from __future__ import annotations
 
-import filecmp
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from orchestration.errors import UserError
 from orchestration.lake import RAW, Lake
+from orchestration.seeding import SeedResult, land
 
 DATASET = "tpch"
 DIMENSION_TABLES = ("region", "nation", "customer", "supplier", "part")
@@ -30,21 +29,14 @@ CHANGED_CUSTOMER_EVERY = 50
 """Every 50th customer gets a revised row in the last batch (30 customers at scale 0.01)."""
 
 
-@dataclass
-class SeedResult:
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    rows: dict[str, int] = field(default_factory=dict)
-
-
 def raw_file_key(table: str, ingest_date: date) -> tuple[str, ...]:
     return (RAW, DATASET, table, f"ingest_date={ingest_date.isoformat()}", f"{table}.tbl")
 
 
 def seed(
     lake: Lake,
-    scale: float,
-    batches: int,
+    scale: float = 0.01,
+    batches: int = 3,
     first_ingest_date: date = DEFAULT_FIRST_INGEST_DATE,
     only_batches: set[int] | None = None,
 ) -> SeedResult:
@@ -64,7 +56,7 @@ def seed(
             batch = (date.fromisoformat(relative.parts[3].split("=")[1]) - first_ingest_date).days
             if only_batches is not None and batch + 1 not in only_batches:
                 continue
-            _land(lake, path, relative.parts, result)
+            land(lake, path, relative.parts, result)
     return result
 
 
@@ -154,29 +146,3 @@ def _write_changed_customers(source: Path, target: Path) -> int:
             out.write("|".join(fields))
             changed += 1
     return changed
-
-
-def _land(lake: Lake, path: Path, parts: tuple[str, ...], result: SeedResult) -> None:
-    uri = lake.uri(*parts)
-    if lake.is_s3:
-        if lake.exists(uri):
-            result.unchanged.append(uri)
-            return
-        bucket, key = lake.bucket_key(*parts)
-        import boto3
-
-        boto3.client("s3").upload_file(str(path), bucket, key)
-        result.written.append(uri)
-        return
-    destination = Path(uri)
-    if destination.exists() and filecmp.cmp(path, destination, shallow=False):
-        result.unchanged.append(uri)
-        return
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        temporary = destination.with_name(f".{destination.name}.tmp")
-        shutil.copyfile(path, temporary)
-        temporary.replace(destination)
-    except OSError as exc:
-        raise UserError(f"cannot write {uri}: {exc.strerror or exc}") from exc
-    result.written.append(uri)

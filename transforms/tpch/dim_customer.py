@@ -5,12 +5,12 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.geography import attach_geography, unknown_nation
+from transforms.tpch.geography import attach_geography, build_geography, unknown_nation
 from transforms.split import Split
 
 
-def build_dim_customer(customer: DataFrame, geography: DataFrame) -> Split:
-    joined = attach_geography(customer, "c_nationkey", geography)
+def build_dim_customer(customer: DataFrame, nation: DataFrame, region: DataFrame) -> Split:
+    joined = attach_geography(customer, "c_nationkey", build_geography(nation, region))
     dim = joined.where(F.col("_geo_found")).select(
         F.col("c_custkey").alias("customer_key"),
         F.col("c_name").alias("name"),

@@ -1,21 +1,20 @@
-"""dim_date: one row per calendar day spanned by the dates of a batch's facts."""
+"""A calendar dimension: one row per day spanned by the date columns of a batch's facts."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-FACT_DATE_COLUMNS = ("order_date", "ship_date", "commit_date", "receipt_date")
-
-
-def build_dim_date(fact_sales: DataFrame) -> DataFrame:
-    """Every day from the earliest to the latest fact date, with calendar attributes.
+def build_calendar(facts: DataFrame, date_columns: Sequence[str]) -> DataFrame:
+    """Every day from the earliest to the latest of `date_columns`, with calendar attributes.
 
     Computed as an aggregate and an explode on the executors: no dates reach the driver.
     """
-    bounds = fact_sales.agg(
-        F.least(*[F.min(c) for c in FACT_DATE_COLUMNS]).alias("first_day"),
-        F.greatest(*[F.max(c) for c in FACT_DATE_COLUMNS]).alias("last_day"),
+    bounds = facts.agg(
+        F.least(*[F.min(c) for c in date_columns]).alias("first_day"),
+        F.greatest(*[F.max(c) for c in date_columns]).alias("last_day"),
     ).where(F.col("first_day").isNotNull())
     days = bounds.select(
         F.explode(F.sequence("first_day", "last_day", F.expr("INTERVAL 1 DAY"))).alias("date")

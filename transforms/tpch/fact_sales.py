@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
+from pyspark.sql.types import DecimalType
 
-from transforms.schemas import REVENUE
 from transforms.split import Split
+
+REVENUE = DecimalType(18, 2)
 
 
 def revenue(extended_price: str, discount: str) -> F.Column:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.geography import attach_geography, unknown_nation
+from transforms.tpch.geography import attach_geography, build_geography, unknown_nation
 from transforms.split import Split
 
 
-def build_dim_supplier(supplier: DataFrame, geography: DataFrame) -> Split:
-    joined = attach_geography(supplier, "s_nationkey", geography)
+def build_dim_supplier(supplier: DataFrame, nation: DataFrame, region: DataFrame) -> Split:
+    joined = attach_geography(supplier, "s_nationkey", build_geography(nation, region))
     dim = joined.where(F.col("_geo_found")).select(
         F.col("s_suppkey").alias("supplier_key"),
         F.col("s_name").alias("name"),

@@ -1,0 +1,219 @@
+"""TPC-H as an OLTP export would land it: pipe-delimited `.tbl` extracts, a retail star schema.
+
+String lengths are the TPC-H specification's (section 1.4), which tpchgen-cli honours.
+"""
+
+from __future__ import annotations
+
+from transforms.declaration import CuratedTable, Dataset, Field, FileFormat, RawTable
+
+TBL = FileFormat(delimiter="|", quote=None, trailing_delimiter=True)
+MONEY = "decimal(15,2)"
+
+
+def _raw(name: str, *fields: Field) -> RawTable:
+    return RawTable(name=name, fields=fields, format=TBL)
+
+
+RAW_TABLES = (
+    _raw(
+        "region",
+        Field("r_regionkey", "int", key=True),
+        Field("r_name", "string(25)"),
+        Field("r_comment", "string(152)"),
+    ),
+    _raw(
+        "nation",
+        Field("n_nationkey", "int", key=True),
+        Field("n_name", "string(25)"),
+        Field("n_regionkey", "int"),
+        Field("n_comment", "string(152)"),
+    ),
+    _raw(
+        "part",
+        Field("p_partkey", "bigint", key=True),
+        Field("p_name", "string(55)"),
+        Field("p_mfgr", "string(25)"),
+        Field("p_brand", "string(10)"),
+        Field("p_type", "string(25)"),
+        Field("p_size", "int"),
+        Field("p_container", "string(10)"),
+        Field("p_retailprice", MONEY),
+        Field("p_comment", "string(23)"),
+    ),
+    _raw(
+        "supplier",
+        Field("s_suppkey", "bigint", key=True),
+        Field("s_name", "string(25)"),
+        Field("s_address", "string(40)"),
+        Field("s_nationkey", "int"),
+        Field("s_phone", "string(15)"),
+        Field("s_acctbal", MONEY),
+        Field("s_comment", "string(101)"),
+    ),
+    _raw(
+        "customer",
+        Field("c_custkey", "bigint", key=True),
+        Field("c_name", "string(25)"),
+        Field("c_address", "string(40)"),
+        Field("c_nationkey", "int"),
+        Field("c_phone", "string(15)"),
+        Field("c_acctbal", MONEY),
+        Field("c_mktsegment", "string(10)"),
+        Field("c_comment", "string(117)"),
+    ),
+    _raw(
+        "orders",
+        Field("o_orderkey", "bigint", key=True),
+        Field("o_custkey", "bigint"),
+        Field("o_orderstatus", "string(1)"),
+        Field("o_totalprice", MONEY),
+        Field("o_orderdate", "date"),
+        Field("o_orderpriority", "string(15)"),
+        Field("o_clerk", "string(15)"),
+        Field("o_shippriority", "int"),
+        Field("o_comment", "string(79)"),
+    ),
+    _raw(
+        "lineitem",
+        Field("l_orderkey", "bigint", key=True),
+        Field("l_partkey", "bigint"),
+        Field("l_suppkey", "bigint"),
+        Field("l_linenumber", "int", key=True),
+        Field("l_quantity", MONEY),
+        Field("l_extendedprice", MONEY),
+        Field("l_discount", MONEY),
+        Field("l_tax", MONEY),
+        Field("l_returnflag", "string(1)"),
+        Field("l_linestatus", "string(1)"),
+        Field("l_shipdate", "date"),
+        Field("l_commitdate", "date"),
+        Field("l_receiptdate", "date"),
+        Field("l_shipinstruct", "string(25)"),
+        Field("l_shipmode", "string(10)"),
+        Field("l_comment", "string(44)"),
+    ),
+)
+
+GEOGRAPHY = (
+    Field("nation_key", "int"),
+    Field("nation_name", "string(25)"),
+    Field("region_key", "int"),
+    Field("region_name", "string(25)"),
+)
+
+# Why these keys: fact_sales is distributed on customer_key so its largest join (to
+# dim_customer, distributed the same way) is co-located, and sorted on order_date because
+# queries restrict dates; the other dimensions are small enough to replicate on every node.
+CURATED_TABLES = (
+    CuratedTable(
+        name="fact_sales",
+        columns=(
+            Field("order_key", "bigint", key=True),
+            Field("line_number", "int", key=True),
+            Field("customer_key", "bigint"),
+            Field("part_key", "bigint"),
+            Field("supplier_key", "bigint"),
+            Field("order_date_key", "int"),
+            Field("order_date", "date"),
+            Field("ship_date", "date"),
+            Field("commit_date", "date"),
+            Field("receipt_date", "date"),
+            Field("quantity", MONEY),
+            Field("extended_price", MONEY),
+            Field("discount", MONEY),
+            Field("tax", MONEY),
+            Field("revenue", "decimal(18,2)"),
+            Field("return_flag", "string(1)"),
+            Field("line_status", "string(1)"),
+            Field("ship_mode", "string(10)"),
+            Field("ship_instruct", "string(25)"),
+            Field("order_status", "string(1)"),
+            Field("order_priority", "string(15)"),
+        ),
+        build="fact_sales:build_fact_sales",
+        inputs=("lineitem", "orders"),
+        source="lineitem",
+        distkey="customer_key",
+        sortkey=("order_date",),
+        fact=True,
+    ),
+    CuratedTable(
+        name="dim_customer",
+        columns=(
+            Field("customer_key", "bigint", key=True),
+            Field("name", "string(25)"),
+            Field("address", "string(40)"),
+            Field("phone", "string(15)"),
+            Field("account_balance", MONEY),
+            Field("market_segment", "string(10)"),
+            *GEOGRAPHY,
+        ),
+        build="dim_customer:build_dim_customer",
+        inputs=("customer", "nation", "region"),
+        source="customer",
+        distkey="customer_key",
+        sortkey=("customer_key",),
+    ),
+    CuratedTable(
+        name="dim_supplier",
+        columns=(
+            Field("supplier_key", "bigint", key=True),
+            Field("name", "string(25)"),
+            Field("address", "string(40)"),
+            Field("phone", "string(15)"),
+            Field("account_balance", MONEY),
+            *GEOGRAPHY,
+        ),
+        build="dim_supplier:build_dim_supplier",
+        inputs=("supplier", "nation", "region"),
+        source="supplier",
+        sortkey=("supplier_key",),
+    ),
+    CuratedTable(
+        name="dim_part",
+        columns=(
+            Field("part_key", "bigint", key=True),
+            Field("name", "string(55)"),
+            Field("manufacturer", "string(25)"),
+            Field("brand", "string(10)"),
+            Field("part_type", "string(25)"),
+            Field("size", "int"),
+            Field("container", "string(10)"),
+            Field("retail_price", MONEY),
+        ),
+        build="dim_part:build_dim_part",
+        inputs=("part",),
+        source="part",
+        sortkey=("part_key",),
+    ),
+    CuratedTable(
+        name="dim_date",
+        columns=(
+            Field("date_key", "int", key=True),
+            Field("date", "date"),
+            Field("year", "int"),
+            Field("quarter", "int"),
+            Field("month", "int"),
+            Field("month_name", "string(9)"),
+            Field("day_of_month", "int"),
+            Field("day_of_week", "int"),
+            Field("day_name", "string(9)"),
+            Field("week_of_year", "int"),
+            Field("is_weekend", "boolean"),
+        ),
+        build="dim_date:build_dim_date",
+        inputs=("fact_sales",),
+        source=None,
+        sortkey=("date_key",),
+    ),
+)
+
+DATASET = Dataset(
+    name="tpch",
+    description="TPC-H retail orders (generated by tpchgen-cli at any scale): sales star schema",
+    raw_tables=RAW_TABLES,
+    curated_tables=CURATED_TABLES,
+    destinations=("warehouse", "catalog"),
+    seed="seed:seed",
+)
