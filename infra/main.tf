@@ -18,6 +18,7 @@ locals {
   lake_root            = "s3://${aws_s3_bucket.bucket["curated"].id}"
   lake_raw_root        = "s3://${aws_s3_bucket.bucket["raw"].id}/raw"
   lake_quarantine_root = "s3://${aws_s3_bucket.bucket["quarantine"].id}/quarantine"
+  curated_root         = "${local.lake_root}/curated"
 
   # Where `sfn-etl deploy` puts artifacts. Terraform only creates the jobs and functions with a
   # bootstrap location; deploy repoints them at content-hashed keys under this prefix.

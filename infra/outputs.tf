@@ -9,7 +9,7 @@ output "state_machine_name" {
 }
 
 output "raw_bucket" {
-  description = "Bucket raw extracts land in (tpch/<table>/ingest_date=.../)."
+  description = "Bucket raw extracts land in (raw/<dataset>/<table>/...)."
   value       = aws_s3_bucket.bucket["raw"].id
 }
 
@@ -46,6 +46,11 @@ output "lambda_function_names" {
 output "definition_substitutions" {
   description = "The values of the definition's placeholders (sfn-etl deploy --definition-values)."
   value       = local.definition_substitutions
+}
+
+output "catalog_databases" {
+  description = "Glue Data Catalog database per catalogued dataset (Athena: SELECT ... FROM <database>.<table>)."
+  value       = { for key, database in aws_glue_catalog_database.dataset : key => database.name }
 }
 
 output "notification_topic_arn" {

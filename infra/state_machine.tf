@@ -3,13 +3,15 @@
 
 locals {
   # Every ${Name} in the definition, and nothing else (tests/infra checks both directions).
+  # CatalogDatabasePrefix + dataset name is the dataset's catalog database (catalog.tf).
   definition_substitutions = {
-    ExtractFunctionArn   = aws_lambda_function.fn["extract"].arn
-    LoadFunctionArn      = aws_lambda_function.fn["load"].arn
-    TransformJobName     = aws_glue_job.job["transform"].name
-    ValidateJobName      = aws_glue_job.job["validate"].name
-    NotificationTopicArn = aws_sns_topic.notifications.arn
-    DeadLetterQueueUrl   = aws_sqs_queue.dlq.url
+    ExtractFunctionArn    = aws_lambda_function.fn["extract"].arn
+    LoadFunctionArn       = aws_lambda_function.fn["load"].arn
+    TransformJobName      = aws_glue_job.job["transform"].name
+    ValidateJobName       = aws_glue_job.job["validate"].name
+    NotificationTopicArn  = aws_sns_topic.notifications.arn
+    DeadLetterQueueUrl    = aws_sqs_queue.dlq.url
+    CatalogDatabasePrefix = local.catalog_database_prefix
   }
 }
 
@@ -92,6 +94,17 @@ data "aws_iam_policy_document" "state_machine" {
       "glue:BatchStopJobRun",
     ]
     resources = [for job in aws_glue_job.job : job.arn]
+  }
+
+  statement {
+    sid     = "RegisterBatchPartitions"
+    actions = ["glue:BatchCreatePartition"]
+    # A partition is authorized on the catalog, its database and its table.
+    resources = concat(
+      ["arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog"],
+      [for database in aws_glue_catalog_database.dataset : database.arn],
+      [for table in aws_glue_catalog_table.curated : table.arn],
+    )
   }
 
   statement {

@@ -191,3 +191,17 @@ variable "noncurrent_version_days" {
   type        = number
   default     = 90
 }
+
+# -- datasets -------------------------------------------------------------------------------
+
+variable "datasets" {
+  description = "The dataset registry (transforms/registry.py) as `sfn-etl package` renders it into datasets.auto.tfvars.json: regenerate that file, never edit it or set this by hand."
+  type = map(object({
+    description  = string
+    destinations = list(string)
+    tables = map(object({
+      columns        = list(object({ name = string, type = string }))
+      partition_keys = list(object({ name = string, type = string }))
+    }))
+  }))
+}

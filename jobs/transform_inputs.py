@@ -1,4 +1,4 @@
-"""What a transform run reads: the files of a manifest, or every raw file in the lake."""
+"""What a transform run reads: the files of a dataset's manifest, or every raw file it claims."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from orchestration.errors import UserError
-from orchestration.lake import RAW, Lake, normalize_uri
-from orchestration.manifest import ManifestFile, manifest_file, read_manifest
-from transforms.schemas import RAW_TABLES
+from orchestration.lake import Lake, normalize_uri
+from orchestration.layout import raw_root
+from orchestration.manifest import ManifestFile, claim, manifest_file, read_manifest
+from transforms.declaration import Dataset, FileFormat
+from transforms.registry import get_dataset
 
 
 @dataclass(frozen=True)
 class BatchInput:
+    dataset: Dataset
     manifest_uri: str | None
     files: tuple[ManifestFile, ...]
 
@@ -26,32 +29,55 @@ class BatchInput:
         return [f.uri for f in self.files if f.table == table]
 
 
-def resolve_input(lake: Lake, manifest_uri: str | None) -> BatchInput:
-    """The batch's files, checked: each exists and belongs to a table with a raw schema."""
+def resolve_input(lake: Lake, manifest_uri: str | None, dataset_name: str | None) -> BatchInput:
+    """The batch's files, checked: each exists and is a raw table of the batch's dataset."""
     if manifest_uri:
-        files = read_manifest(lake, manifest_uri).files
+        manifest = read_manifest(lake, manifest_uri)
+        if dataset_name and dataset_name != manifest.dataset:
+            raise UserError(
+                f"--dataset {dataset_name} but manifest {manifest_uri} is a batch of "
+                f"{manifest.dataset}"
+            )
+        dataset = get_dataset(manifest.dataset)
+        files = manifest.files
         if not files:
             raise UserError(f"manifest {manifest_uri} lists no files")
         missing = [f.uri for f in files if not lake.exists(f.uri)]
         if missing:
             raise UserError(f"manifest {manifest_uri} lists missing files: {', '.join(missing)}")
+        unknown = sorted({f.table for f in files} - {t.name for t in dataset.raw_tables})
+        if unknown:
+            raise UserError(
+                f"manifest {manifest_uri}: {', '.join(unknown)} are not raw tables of "
+                f"{dataset.name}"
+            )
     else:
-        raw_root = lake.uri(RAW)
-        files = tuple(manifest_file(lake, obj) for obj in lake.list(raw_root))
+        if not dataset_name:
+            raise UserError("name the dataset to transform: --dataset NAME (or --manifest_uri)")
+        dataset = get_dataset(dataset_name)
+        files = tuple(_claimed_files(lake, dataset))
         if not files:
-            raise UserError(f"no raw files under {raw_root}")
-    unknown = sorted({f"{f.table} ({f.uri})" for f in files if f.table not in RAW_TABLES})
-    if unknown:
-        known = ", ".join(sorted(RAW_TABLES))
-        raise UserError(f"no raw schema for {'; '.join(unknown)}; known tables: {known}")
-    return BatchInput(manifest_uri=manifest_uri, files=tuple(files))
+            raise UserError(f"no raw files of {dataset.name} under {raw_root(lake)}")
+    return BatchInput(dataset=dataset, manifest_uri=manifest_uri, files=tuple(files))
 
 
-def read_lines(spark: SparkSession, paths: list[str]) -> DataFrame:
-    """Every line of `paths` (decoded as UTF-8; bad bytes become U+FFFD) with its source file."""
-    # Spark keeps undecodable bytes as they are; the round trip through a Java string turns
-    # them into U+FFFD, which the parser rejects and Parquet can store.
-    decoded = F.decode(F.encode(F.col("value"), "UTF-8"), "UTF-8")
+def _claimed_files(lake: Lake, dataset: Dataset) -> list[ManifestFile]:
+    files = []
+    for obj in lake.list(raw_root(lake)):
+        claimed = claim(lake, obj.uri, [dataset])
+        if claimed is not None:
+            files.append(manifest_file(obj, claimed[1]))
+    return files
+
+
+def read_lines(spark: SparkSession, paths: list[str], file_format: FileFormat) -> DataFrame:
+    """Every line of `paths`, decoded with the declared encoding, with its source file.
+
+    Spark's text reader splits lines on bytes and keeps them undecoded; the bytes are decoded
+    here, so an undecodable UTF-8 byte becomes U+FFFD (which the parser rejects) and a latin-1
+    extract reads as latin-1. Compressed files are decompressed by their name (.gz, .bz2).
+    """
+    decoded = F.decode(F.col("value").cast("binary"), file_format.encoding.upper())
     return spark.read.text(paths).select(
         _normalized_source_file().alias("source_file"), decoded.alias("raw_line")
     )

@@ -1,11 +1,13 @@
-"""Glue job `validate`: the expectation suites over every curated table of one batch.
+"""Glue job `validate`: the expectation suites over every curated table of one dataset's batch.
 
 Runs unchanged as a Glue 5.0 job script, with `spark-submit jobs/validate.py ...`, and in
 process under the local engine. Arguments (Glue style):
   --batch_id ID                  the batch to validate (required)
+  --dataset NAME                 its dataset (default: the one its manifest names)
   --lake ROOT                    lake root (default: SFN_ETL_LAKE or ./lake)
   --lake_<zone> ROOT             a zone kept elsewhere, e.g. --lake_validation s3://b/validation
-  --max_quarantine_share SHARE   quarantined / read rows allowed per table (default 0.01)
+  --max_quarantine_share SHARE   quarantined / read rows allowed per table (default: the
+                                 dataset's declared max_quarantine_share)
   --warehouse URL                where earlier batches' dimension keys are (default:
                                  SFN_ETL_WAREHOUSE)
 
@@ -25,28 +27,35 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructField, StructType
 
 from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
-from jobs.transform import curated_uri, report_uri
 from jobs.validation_checks import (
-    DEFAULT_MAX_QUARANTINE_SHARE,
     CheckResult,
     keys_exist,
     quarantine_share,
     reconcile,
 )
 from jobs.validation_gx import SuiteRunner
-from jobs.validation_paths import docs_index_uri, docs_root, results_uri, summary_uri
 from jobs.validation_suites import Suite, load_suite
 from jobs.validation_summary import build_summary, gx_checks
 from jobs.warehouse_keys import read_keys
 from orchestration.errors import UserError
 from orchestration.lake import Lake
-from orchestration.manifest import check_batch_id
+from orchestration.layout import (
+    curated_uri,
+    docs_index_uri,
+    docs_root,
+    report_uri,
+    results_uri,
+    summary_uri,
+)
+from orchestration.manifest import check_batch_id, read_batch_manifest
 from orchestration.settings import Settings
-from transforms.schemas import CURATED_SCHEMAS
+from transforms.declaration import Dataset
+from transforms.registry import get_dataset
+from transforms.schemas import spark_schema
 
 JOB_NAME = "validate"
-OPTIONAL_ARGS = ("JOB_NAME", *LAKE_OPTIONS, "max_quarantine_share", "warehouse")
-REPORT_COUNTS = ("written", "read", "quarantined", "duplicates")
+OPTIONAL_ARGS = ("JOB_NAME", *LAKE_OPTIONS, "dataset", "max_quarantine_share", "warehouse")
+REPORT_COUNTS = ("written", "read", "quarantined", "duplicates", "generated")
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class BatchPlan:
     """What one validation run needs, checked before Spark starts."""
 
     batch_id: str
+    dataset: Dataset
     counts: dict[str, dict]
     """The transform report's counts per curated table."""
     uris: dict[str, str]
@@ -63,8 +73,10 @@ class BatchPlan:
 def main(argv: Sequence[str]) -> int:
     options = resolve_options(argv, ["batch_id"], OPTIONAL_ARGS)
     lake = lake_from_options(options)
-    plan = plan_batch(lake, check_batch_id(options["batch_id"]))
-    max_share = _share(options.get("max_quarantine_share"))
+    batch_id = check_batch_id(options["batch_id"])
+    dataset = get_dataset(options.get("dataset") or read_batch_manifest(lake, batch_id).dataset)
+    plan = plan_batch(lake, dataset, batch_id)
+    max_share = _share(options.get("max_quarantine_share"), dataset.max_quarantine_share)
     warehouse = options.get("warehouse") or Settings.from_env().warehouse
     runtime = start(options.get("JOB_NAME", JOB_NAME), argv)
     summary = validate_batch(runtime.spark, lake, plan, max_share, warehouse)
@@ -73,10 +85,10 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def plan_batch(lake: Lake, batch_id: str) -> BatchPlan:
+def plan_batch(lake: Lake, dataset: Dataset, batch_id: str) -> BatchPlan:
     """The batch's curated tables (the transform report's) and their suites; a UserError
     naming what is missing when validation cannot run."""
-    uri = report_uri(lake, batch_id)
+    uri = report_uri(lake, dataset.name, batch_id)
     if not lake.exists(uri):
         raise UserError(f"batch {batch_id} has no transform report: {uri} is missing")
     counts = lake.read_json(uri).get("curated")
@@ -89,14 +101,18 @@ def plan_batch(lake: Lake, batch_id: str) -> BatchPlan:
             raise UserError(f"{uri}: curated.{table} needs {', '.join(REPORT_COUNTS)} counts")
     # Where the lake keeps the table now, not the report's copy of it: a lake copied or moved
     # elsewhere validates its own files.
-    uris = {table: curated_uri(lake, table, batch_id) for table in sorted(counts)}
+    unknown = sorted(set(counts) - {t.name for t in dataset.curated_tables})
+    if unknown:
+        raise UserError(f"{uri}: {', '.join(unknown)} are not curated tables of {dataset.name}")
+    uris = {table: curated_uri(lake, dataset.name, table, batch_id) for table in sorted(counts)}
     missing = [f"{t} (no Parquet under {u})" for t, u in uris.items() if not _has_parquet(lake, u)]
     if missing:
         raise UserError(
             f"batch {batch_id}: curated table missing, though listed in {uri}: "
             + "; ".join(missing)
         )
-    return BatchPlan(batch_id, counts, uris, {table: load_suite(table) for table in uris})
+    suites = {table: load_suite(dataset, table) for table in uris}
+    return BatchPlan(batch_id, dataset, counts, uris, suites)
 
 
 def _has_parquet(lake: Lake, uri: str) -> bool:
@@ -127,13 +143,13 @@ def validate_batch(
                 *gx_checks(result),
                 reconcile(recounted[table], counts),
                 quarantine_share(counts, max_share),
-                *_reference_checks(spark, suite, frames, warehouse, notes),
+                *_reference_checks(spark, plan.dataset, suite, frames, warehouse, notes),
             ]
         runner.build_docs()
     finally:
         for frame in frames.values():
             frame.unpersist()
-    summary = build_summary(plan.batch_id, checks, plan.uris, notes)
+    summary = build_summary(plan.batch_id, plan.dataset, checks, plan.uris, notes)
     lake.write_json(results_uri(lake, plan.batch_id), results)
     # Last: the summary is what the state machine reads, so it never points at missing docs.
     lake.write_json(summary_uri(lake, plan.batch_id), summary)
@@ -142,6 +158,7 @@ def validate_batch(
 
 def _reference_checks(
     spark: SparkSession,
+    dataset: Dataset,
     suite: Suite,
     frames: Mapping[str, DataFrame],
     warehouse: str,
@@ -149,11 +166,11 @@ def _reference_checks(
 ) -> list[CheckResult]:
     checks = []
     for ref in suite.references:
-        known = read_keys(warehouse, ref.table, ref.key)
+        known = read_keys(warehouse, dataset.name, ref.table, ref.key)
         if known.keys is None:
             notes.append(known.note)
             continue
-        key_field = CURATED_SCHEMAS[ref.table][ref.key]
+        key_field = spark_schema(dataset.curated(ref.table).columns)[ref.key]
         keys = spark.createDataFrame(
             [(key,) for key in known.keys], StructType([StructField(ref.key, key_field.dataType)])
         )
@@ -163,9 +180,9 @@ def _reference_checks(
     return checks
 
 
-def _share(value: str | None) -> float:
+def _share(value: str | None, default: float) -> float:
     if value is None:
-        return DEFAULT_MAX_QUARANTINE_SHARE
+        return default
     try:
         share = float(value)
     except ValueError:
@@ -177,7 +194,7 @@ def _share(value: str | None) -> float:
 
 def _print_verdict(lake: Lake, summary: dict) -> None:
     verdict = "passed" if summary["success"] else "FAILED"
-    print(f"batch {summary['batch_id']}: validation {verdict}")
+    print(f"batch {summary['batch_id']} ({summary['dataset']}): validation {verdict}")
     for table, entry in summary["tables"].items():
         print(f"  {table:<12} {len(entry['failed'])} of {entry['evaluated']} failed")
         for failed in entry["failed"]:

@@ -18,7 +18,6 @@ QUARANTINE_SHARE = "expect_quarantined_share_to_be_at_most"
 KEYS_EXIST = "expect_column_values_to_exist_in_dimension"
 
 SAMPLE_SIZE = 5
-DEFAULT_MAX_QUARANTINE_SHARE = 0.01
 
 
 @dataclass(frozen=True)
@@ -35,17 +34,19 @@ def reconcile(recounted: int, counts: Mapping[str, int]) -> CheckResult:
 
     `counts` is the report's entry for the table. Passes when the Parquet holds what the report
     says was written and every row read is accounted for: written, quarantined or a duplicate.
+    `generated` rows (a dimension's "unknown" member) were written but never read.
     unexpected_count is the number of rows unaccounted for (either way).
     """
-    written, read = counts["written"], counts["read"]
+    written, read, generated = counts["written"], counts["read"], counts.get("generated", 0)
     set_aside = counts["quarantined"] + counts["duplicates"]
-    unaccounted = max(abs(recounted - written), abs(read - set_aside - recounted))
+    unaccounted = max(abs(recounted - written), abs(read - set_aside - (recounted - generated)))
     observed = {
         "read": read,
         "written": written,
         "recounted": recounted,
         "quarantined": counts["quarantined"],
         "duplicates": counts["duplicates"],
+        "generated": generated,
     }
     return CheckResult(
         expectation=RECONCILED,

@@ -1,4 +1,5 @@
-"""Expectation suites: expectations/<table>.json, shipped with the package, loaded strictly.
+"""Expectation suites: expectations/<dataset>/<table>.json, shipped with the package, loaded
+strictly.
 
 A suite file is a Great Expectations 1.x ExpectationSuite as JSON:
 `{"name": table, "expectations": [{"type": ..., "kwargs": {...}, "meta": {...}}], "meta": {...}}`.
@@ -6,17 +7,16 @@ GX itself drops an expectation it cannot build with only a log line, and a suite
 lost an expectation passes data it should fail: here every expectation is built up front and
 any problem is an error naming the file and the expectation.
 
-`meta.references` lists fact columns whose values must be keys of a dimension, in the batch or
-in the warehouse: `[{"column": ..., "table": <curated table>, "key": <its key column>}]`. GX has
-no expectation for that; the validate job computes it.
+`meta.references` lists fact columns whose values must be keys of a dimension of the same
+dataset, in the batch or in the warehouse: `[{"column": ..., "table": <curated table>, "key":
+<its key column>}]`. GX has no expectation for that; the validate job computes it.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
+from pathlib import Path
 from typing import Any
 
 from great_expectations.core.expectation_suite import ExpectationSuite
@@ -24,9 +24,7 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from orchestration.errors import UserError
-from transforms.schemas import CURATED_SCHEMAS
-
-SUITES_PACKAGE = "expectations"
+from transforms.declaration import Dataset
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
@@ -58,23 +56,20 @@ class Suite:
         )
 
 
-def suites_root() -> Traversable:
-    return resources.files(SUITES_PACKAGE)
-
-
-def load_suite(table: str, root: Traversable | None = None) -> Suite:
-    path = (root or suites_root()) / f"{table}.json"
+def load_suite(dataset: Dataset, table: str) -> Suite:
+    path = Path(dataset.suites) / f"{table}.json"
     if not path.is_file():
         raise SuiteError(f"no expectation suite for curated table {table!r}: {path} is missing")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteError(f"cannot read expectation suite {path}: {exc}") from exc
-    return parse_suite(text, table, str(path))
+    return parse_suite(text, dataset, table, str(path))
 
 
-def parse_suite(text: str, table: str, source: str) -> Suite:
-    """The suite for `table` from the JSON text of `source` (a path, for messages)."""
+def parse_suite(text: str, dataset: Dataset, table: str, source: str) -> Suite:
+    """The suite for `table` of `dataset` from the JSON text of `source` (a path, for
+    messages)."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -83,10 +78,10 @@ def parse_suite(text: str, table: str, source: str) -> Suite:
         raise SuiteError(f'{source}: expected an object with "name" and an "expectations" list')
     if document.get("name") != table:
         raise SuiteError(f"{source}: suite name {document.get('name')!r} is not {table!r}")
-    schema = CURATED_SCHEMAS.get(table)
-    if schema is None:
-        raise SuiteError(f"{source}: {table!r} is not a curated table")
-    columns = set(schema.fieldNames())
+    curated = {t.name: set(t.column_names) for t in dataset.curated_tables}
+    if table not in curated:
+        raise SuiteError(f"{source}: {table!r} is not a curated table of {dataset.name}")
+    columns = curated[table]
     expectations = tuple(
         _expectation(entry, number, columns, source)
         for number, entry in enumerate(document["expectations"], start=1)
@@ -101,7 +96,7 @@ def parse_suite(text: str, table: str, source: str) -> Suite:
         source=source,
         expectations=expectations,
         meta=meta,
-        references=_references(meta.get("references", []), columns, source),
+        references=_references(meta.get("references", []), columns, curated, source),
     )
 
 
@@ -126,7 +121,9 @@ def _expectation(entry: Any, number: int, columns: set[str], source: str) -> Exp
     return expectation
 
 
-def _references(entries: Any, columns: set[str], source: str) -> tuple[Reference, ...]:
+def _references(
+    entries: Any, columns: set[str], curated: dict[str, set[str]], source: str
+) -> tuple[Reference, ...]:
     if not isinstance(entries, list):
         raise SuiteError(f'{source}: "meta.references" must be a list')
     references = []
@@ -138,8 +135,7 @@ def _references(entries: Any, columns: set[str], source: str) -> tuple[Reference
             raise SuiteError(f'{where}: expected "column", "table" and "key"') from exc
         if reference.column not in columns:
             raise SuiteError(f"{where}: no column {reference.column!r} in the table")
-        target = CURATED_SCHEMAS.get(reference.table)
-        if target is None or reference.key not in target.fieldNames():
+        if reference.key not in curated.get(reference.table, set()):
             raise SuiteError(f"{where}: no curated column {reference.table}.{reference.key}")
         references.append(reference)
     return tuple(references)

@@ -1,10 +1,10 @@
 """summary.json: the verdict the state machine routes on, and the loads its Map iterates over.
 
 ```
-{"batch_id": ..., "success": bool, "validated_at": ...,
+{"batch_id": ..., "dataset": ..., "success": bool, "validated_at": ...,
  "tables": {table: {"success", "evaluated",
                     "failed": [{"expectation", "column", "unexpected_count", "sample"}]}},
- "loads": [{"table", "curated_uri"}, ...], "notes": [...]}
+ "loads": [{"dataset", "table", "curated_uri"}, ...], "notes": [...]}
 ```
 GX results and the job's computed checks arrive here as CheckResults of the same shape.
 """
@@ -22,6 +22,7 @@ from great_expectations.core.expectation_validation_result import (
 )
 
 from jobs.validation_checks import SAMPLE_SIZE, CheckResult
+from transforms.declaration import Dataset
 
 
 def gx_checks(result: ExpectationSuiteValidationResult) -> list[CheckResult]:
@@ -74,6 +75,7 @@ def table_entry(checks: Iterable[CheckResult]) -> dict[str, Any]:
 
 def build_summary(
     batch_id: str,
+    dataset: Dataset,
     checks: Mapping[str, Iterable[CheckResult]],
     curated_uris: Mapping[str, str],
     notes: Iterable[str] = (),
@@ -81,13 +83,16 @@ def build_summary(
 ) -> dict[str, Any]:
     tables = {table: table_entry(results) for table, results in sorted(checks.items())}
     # Dimensions first: a Map run one table at a time then loads facts after their keys.
-    order = sorted(curated_uris, key=lambda t: (t.startswith("fact_"), t))
+    order = [t for t in dataset.load_order() if t in curated_uris]
     return {
         "batch_id": batch_id,
+        "dataset": dataset.name,
         "success": all(entry["success"] for entry in tables.values()),
         "validated_at": (validated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "tables": tables,
-        "loads": [{"table": t, "curated_uri": curated_uris[t]} for t in order],
+        "loads": [
+            {"dataset": dataset.name, "table": t, "curated_uri": curated_uris[t]} for t in order
+        ],
         "notes": list(notes),
     }
 

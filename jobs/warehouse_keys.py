@@ -3,18 +3,17 @@
 A batch may carry facts whose customers, parts or suppliers arrived with an earlier batch, so
 a fact key is valid when it is in the batch's dimension or in the warehouse's. Read straight
 from the SFN_ETL_WAREHOUSE URL (DuckDB or PostgreSQL), independent of the load adapters:
-validation only reads, and a table the warehouse does not have yet holds no keys.
+validation only reads, and a schema or table the warehouse does not have yet holds no keys.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.errors import UserError
-
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
+from orchestration.warehouse.factory import duckdb_path
+from orchestration.warehouse.tables import quote
 
 
 @dataclass(frozen=True)
@@ -25,21 +24,23 @@ class KnownKeys:
     note: str | None = None
 
 
-def read_keys(url: str, table: str, column: str) -> KnownKeys:
-    """Every distinct non-null `column` of `table` in the warehouse at `url`."""
-    for name in (table, column):
-        if not _IDENTIFIER.match(name):
-            raise UserError(f"invalid warehouse identifier {name!r}")
+def read_keys(url: str, schema: str, table: str, column: str) -> KnownKeys:
+    """Every distinct non-null `column` of `schema.table` (a dataset's schema) in the warehouse
+    at `url`."""
+    qualified = f"{quote(schema)}.{quote(table)}"
+    select = f"SELECT DISTINCT {quote(column)} FROM {qualified} WHERE {quote(column)} IS NOT NULL"
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
-        return KnownKeys(_duckdb_keys(_duckdb_path(url), table, column))
+        return KnownKeys(_duckdb_keys(Path(duckdb_path(url)), schema, table, select))
     if scheme in ("postgresql", "postgres"):
-        return KnownKeys(_postgres_keys(url, table, column))
+        return KnownKeys(_postgres_keys(url, qualified, select))
     if scheme == "redshift-data":
         # The Redshift Data API is asynchronous and the Glue job holds no grant on it; the
         # note in the summary keeps the unchecked keys visible instead of failing every batch.
         return KnownKeys(
-            None, f"warehouse keys not checked: {table}.{column} lives in Redshift ({scheme}://)"
+            None,
+            f"warehouse keys not checked: {schema}.{table}.{column} lives in Redshift "
+            f"({scheme}://)",
         )
     raise UserError(
         f"unsupported warehouse URL scheme {scheme or url!r}: "
@@ -47,17 +48,7 @@ def read_keys(url: str, table: str, column: str) -> KnownKeys:
     )
 
 
-def _duckdb_path(url: str) -> Path:
-    rest = url.split("://", 1)[1]
-    # duckdb:///./relative.duckdb and duckdb:///absolute.duckdb, as SFN_ETL_WAREHOUSE allows.
-    if rest.startswith(("/./", "/../")):
-        rest = rest[1:]
-    if rest in ("", "/") or "?" in rest:
-        raise UserError(f"{url!r}: expected duckdb:///path/to/file.duckdb")
-    return Path(rest)
-
-
-def _duckdb_keys(path: Path, table: str, column: str) -> list[int]:
+def _duckdb_keys(path: Path, schema: str, table: str, select: str) -> list[int]:
     import duckdb
 
     if not path.exists():
@@ -68,28 +59,27 @@ def _duckdb_keys(path: Path, table: str, column: str) -> list[int]:
         raise UserError(f"cannot read the warehouse {path}: {exc}") from exc
     try:
         found = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+            "SELECT count(*) FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+            [schema, table],
         ).fetchone()[0]
         if not found:
             return []
-        rows = conn.execute(
-            f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
-        ).fetchall()
+        rows = conn.execute(select).fetchall()
     finally:
         conn.close()
     return [row[0] for row in rows]
 
 
-def _postgres_keys(url: str, table: str, column: str) -> list[int]:
+def _postgres_keys(url: str, qualified: str, select: str) -> list[int]:
     import psycopg
 
     try:
         with psycopg.connect(url) as conn:
-            if conn.execute("SELECT to_regclass(%s)", [table]).fetchone()[0] is None:
+            # NULL for a missing schema as for a missing table.
+            if conn.execute("SELECT to_regclass(%s)", [qualified]).fetchone()[0] is None:
                 return []
-            rows = conn.execute(
-                f'SELECT DISTINCT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
-            ).fetchall()
+            rows = conn.execute(select).fetchall()
     except psycopg.Error as exc:
-        raise UserError(f"cannot read {table}.{column} from the warehouse: {exc}") from exc
+        raise UserError(f"cannot read {select!r} from the warehouse: {exc}") from exc
     return [row[0] for row in rows]

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "orchestration.commands.load",
     "orchestration.commands.schedule",
     "orchestration.commands.validate",
+    "orchestration.commands.catalog",
 )
 
 app = typer.Typer(

@@ -1,9 +1,11 @@
 """`sfn-etl package`: build, from this source tree, the artifacts AWS runs.
 
 dist/ gets the Glue job scripts (jobs/<name>.py, the entry points Glue runs as __main__), a
-wheel of the package for the jobs (`--additional-python-modules`), the Lambda zip (the package
-and its handlers; boto3 comes from the Lambda runtime), the state machine definition with its
-placeholders, and manifest.json listing each artifact with its SHA-256.
+wheel of the package for the jobs (`--additional-python-modules`), the Lambda zip (orchestration,
+its handlers and the dataset declarations; boto3 comes from the Lambda runtime), the state
+machine definition with its placeholders, and manifest.json listing each artifact with its
+SHA-256. Next to that, infra/datasets.auto.tfvars.json renders the dataset registry for
+Terraform, which creates a Glue Data Catalog table per curated table from it.
 
 Every archive is byte-for-byte reproducible (sorted entries, fixed timestamps and modes): an
 unchanged tree gives unchanged hashes, so `sfn-etl deploy` uploads nothing new.
@@ -23,6 +25,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from orchestration.errors import UserError
+from transforms.declaration import ColumnType, Dataset
+from transforms.registry import select
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +37,10 @@ LAMBDAS = ("extract", "load")
 """Handler modules in orchestration/lambdas/; infra/lambda.tf creates a function per name."""
 
 WHEEL_PACKAGES = ("transforms", "jobs", "orchestration", "expectations")
-LAMBDA_PACKAGES = ("orchestration", "transforms")
+LAMBDA_PACKAGES = ("orchestration",)
+REGISTRY_MODULES = ("transforms/__init__.py", "transforms/declaration.py", "transforms/registry.py")
+"""What the Lambdas import to read the dataset registry; each dataset adds its `__init__.py`,
+`dataset.py` and suites. Its builders stay out: they import pyspark, which Lambda lacks."""
 PACKAGED_SUFFIXES = (".py", ".json")
 
 GLUE_REQUIREMENTS = ("great-expectations",)
@@ -46,6 +53,11 @@ LAMBDA_ZIP = "lambda.zip"
 
 # Zip entries carry a timestamp; a fixed one keeps rebuilt archives identical.
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+TFVARS = "infra/datasets.auto.tfvars.json"
+"""Terraform loads *.auto.tfvars.json of its root module by itself: no -var-file to forget."""
+PARTITION_KEYS = ({"name": "batch_id", "type": "string"},)
+"""orchestration.layout.curated_uri writes each batch to `batch_id=<id>/`: a Hive partition."""
 
 GLUE_SCRIPT = "glue-script"
 WHEEL = "wheel"
@@ -110,6 +122,53 @@ def build(dist: Path, root: Path = PROJECT_ROOT) -> Package:
     }
     (dist / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return package
+
+
+def packaged_datasets() -> list[Dataset]:
+    """The registry's datasets that live in this tree (transforms/<name>/), in name order; not
+    those SFN_ETL_EXTRA_DATASETS adds, which are never packaged or deployed."""
+    return [d for d in select(None) if d.package == f"transforms.{d.name}"]
+
+
+def glue_type(column: ColumnType) -> str:
+    """The Glue Data Catalog (Hive) type of a declared column type.
+
+    string(N) becomes varchar(N): N counts UTF-8 bytes and varchar characters, and a character
+    is at least one byte, so every value the transform lets through fits.
+    """
+    if column.kind == "string":
+        return f"varchar({column.length})"
+    return column.spark_name
+
+
+def render_datasets(datasets: Iterable[Dataset]) -> str:
+    """The `datasets` variable of infra/ as a tfvars JSON document: per dataset its
+    destinations and curated tables, each with its columns in Glue types and its partition
+    keys. Sorted keys and a trailing newline, so an unchanged registry renders the same bytes."""
+    rendered = {
+        dataset.name: {
+            "description": dataset.description,
+            "destinations": list(dataset.destinations),
+            "tables": {
+                table.name: {
+                    "columns": [
+                        {"name": column.name, "type": glue_type(column.column_type)}
+                        for column in table.columns
+                    ],
+                    "partition_keys": list(PARTITION_KEYS),
+                }
+                for table in dataset.curated_tables
+            },
+        }
+        for dataset in datasets
+    }
+    return json.dumps({"datasets": rendered}, indent=2, sort_keys=True) + "\n"
+
+
+def write_datasets_tfvars(path: Path) -> None:
+    """Render the packaged datasets into `path` (infra/ reads PROJECT_ROOT / TFVARS)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, render_datasets(packaged_datasets()).encode())
 
 
 def read_project(root: Path) -> Project:
@@ -214,8 +273,28 @@ def _write_lambda_zip(root: Path, dist: Path) -> Artifact:
     for handler in LAMBDAS:
         if not (root / "orchestration" / "lambdas" / f"{handler}.py").is_file():
             raise UserError(f"orchestration/lambdas/{handler}.py not found")
-    _write_zip(dist / LAMBDA_ZIP, _package_files(root, LAMBDA_PACKAGES))
+    entries = [*_package_files(root, LAMBDA_PACKAGES), *_declaration_files(root)]
+    _write_zip(dist / LAMBDA_ZIP, entries)
     return _artifact(dist, LAMBDA_ZIP, LAMBDA)
+
+
+def _declaration_files(root: Path) -> list[tuple[str, bytes]]:
+    """What loading the registry reads: its modules and, per dataset, the package's
+    `__init__.py` and `dataset.py` and the suites (the registry checks every table has one)."""
+    relatives = list(REGISTRY_MODULES)
+    for dataset in packaged_datasets():
+        package = Path(*dataset.package.split("."))
+        relatives += [(package / "__init__.py").as_posix(), (package / "dataset.py").as_posix()]
+        # The registry resolves suites in the tree it is imported from; the same folder here.
+        suites = Path(dataset.suites).relative_to(PROJECT_ROOT)
+        relatives += [(suites / f"{t.name}.json").as_posix() for t in dataset.curated_tables]
+    files = []
+    for relative in relatives:
+        path = root / relative
+        if not path.is_file():
+            raise UserError(f"{path} not found")
+        files.append((relative, path.read_bytes()))
+    return files
 
 
 def _package_files(root: Path, packages: Iterable[str]) -> list[tuple[str, bytes]]:

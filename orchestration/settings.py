@@ -17,6 +17,8 @@ class Settings:
     lake: str
     warehouse: str
     home: Path
+    catalog: Path
+    """The local Glue Data Catalog's DuckDB file (orchestration/catalog.py)."""
     zone_roots: dict[str, str] = field(default_factory=dict)
 
     def open_lake(self) -> Lake:
@@ -30,9 +32,12 @@ class Settings:
         if "://" not in lake:
             lake = str(Path(lake).resolve())
         warehouse = env.get("SFN_ETL_WAREHOUSE", f"duckdb:///{home / 'warehouse.duckdb'}")
+        catalog = Path(env.get("SFN_ETL_CATALOG", home / "catalog.duckdb")).resolve()
         zone_roots = {
             zone: env[f"SFN_ETL_LAKE_{zone.upper()}"]
             for zone in ZONES
             if env.get(f"SFN_ETL_LAKE_{zone.upper()}")
         }
-        return cls(lake=lake, warehouse=warehouse, home=home, zone_roots=zone_roots)
+        return cls(
+            lake=lake, warehouse=warehouse, home=home, catalog=catalog, zone_roots=zone_roots
+        )

@@ -24,7 +24,7 @@ def spark():
 def seeded_raw(tmp_path_factory) -> Path:
     """Raw TPC-H extracts at scale 0.01 in 3 daily batches; copy it before changing it."""
     from orchestration.lake import Lake
-    from orchestration.seed import seed
+    from transforms.tpch.seed import seed
 
     root = tmp_path_factory.mktemp("seeded") / "lake"
     seed(Lake(str(root)), scale=0.01, batches=3)
@@ -38,3 +38,15 @@ def lake_root(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("SFN_ETL_LAKE", str(root))
     monkeypatch.setenv("SFN_ETL_HOME", str(tmp_path / "home"))
     return root
+
+
+TINY_SUITES = Path(__file__).resolve().parent / "datasets" / "tiny" / "expectations"
+
+
+@pytest.fixture
+def tiny(monkeypatch):
+    """The tests' own tiny dataset (tests/datasets/tiny), registered next to the shipped ones."""
+    from transforms.registry import EXTRA_DATASETS_ENV, get_dataset
+
+    monkeypatch.setenv(EXTRA_DATASETS_ENV, f"tests.datasets.tiny={TINY_SUITES}")
+    return get_dataset("tiny")

@@ -261,6 +261,25 @@ def test_deploy_updates_a_state_machine_with_the_filled_in_definition(aws, packa
     assert [r.changed for r in again.repointed] == [False]
 
 
+def test_deploy_gives_the_state_machine_the_catalog_database_prefix(aws, package):
+    # Terraform's value (infra/catalog.tf): the environment's name, Glue-safe, then "_".
+    values = dict(_values(package), CatalogDatabasePrefix="sfn_etl_dev_")
+    text = package.file(package.one(STATE_MACHINE)).read_text()
+    sfn = aws.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="sfn-etl-dev", definition=render_definition(text, _values(package)), roleArn=ROLE
+    )["stateMachineArn"]
+
+    deploy(
+        package, BUCKET, PREFIX, state_machine="sfn-etl-dev", definition_values=values, session=aws
+    )
+
+    deployed = sfn.describe_state_machine(stateMachineArn=arn)["definition"]
+    assert text.count("${CatalogDatabasePrefix}") >= 1
+    assert deployed.count("sfn_etl_dev_") == text.count("${CatalogDatabasePrefix}")
+    assert "${" not in deployed
+
+
 def test_a_missing_placeholder_value_stops_the_deploy_before_any_upload(aws, package):
     values = _values(package)
     missing = sorted(values)[0]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+
 def build_calendar(facts: DataFrame, date_columns: Sequence[str]) -> DataFrame:
     """Every day from the earliest to the latest of `date_columns`, with calendar attributes.
 

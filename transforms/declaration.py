@@ -219,6 +219,4 @@ class Dataset:
 
     def load_order(self) -> tuple[str, ...]:
         """Curated tables as the Load Map runs them: dimensions, then facts."""
-        return tuple(
-            t.name for t in sorted(self.curated_tables, key=lambda t: (t.fact, t.name))
-        )
+        return tuple(t.name for t in sorted(self.curated_tables, key=lambda t: (t.fact, t.name)))

@@ -62,7 +62,9 @@ def _raw_values(lines: DataFrame, table: RawTable) -> tuple[DataFrame, dict[str,
     names = table.field_names
     if fmt.quote is None:
         # A plain split: Java's single-character fast path, no regular expression per line.
-        split = lines.withColumn("_fields", F.split(F.col("raw_line"), re.escape(fmt.delimiter), -1))
+        split = lines.withColumn(
+            "_fields", F.split(F.col("raw_line"), re.escape(fmt.delimiter), -1)
+        )
         values = {name: F.col("_fields")[i] for i, name in enumerate(names)}
         counted = F.col("_fields")
     else:
@@ -79,7 +81,9 @@ def _raw_values(lines: DataFrame, table: RawTable) -> tuple[DataFrame, dict[str,
         values = {name: F.col("_parsed")[name] for name in names}
         # Field count: the delimiters outside quoted sections, plus one.
         escape = re.escape(fmt.escape) + "." if fmt.escape else re.escape(fmt.quote * 2)
-        quoted = f"{re.escape(fmt.quote)}(?:{escape}|[^{re.escape(fmt.quote)}])*{re.escape(fmt.quote)}"
+        quoted = (
+            f"{re.escape(fmt.quote)}(?:{escape}|[^{re.escape(fmt.quote)}])*{re.escape(fmt.quote)}"
+        )
         unquoted = F.regexp_replace(F.col("raw_line"), quoted, "")
         counted = F.split(unquoted, re.escape(fmt.delimiter), -1)
     if fmt.trailing_delimiter:
@@ -146,9 +150,9 @@ def parse_lines(lines: DataFrame, table: RawTable) -> DataFrame:
         *key_errors,
         *field_errors,
     )
-    is_header = (
-        F.col("raw_line").isin(header_lines(table)) if fmt.header else F.lit(False)
-    ).alias("is_header")
+    is_header = (F.col("raw_line").isin(header_lines(table)) if fmt.header else F.lit(False)).alias(
+        "is_header"
+    )
     return split.select(
         "source_file",
         "raw_line",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
+import json
 import os
 import pkgutil
 from collections.abc import Iterable
@@ -226,7 +227,12 @@ def _module_function(dataset: Dataset, reference: str, where: str) -> None:
         raise DeclarationError(f"{where}: no module {module!r} in {dataset.package}")
 
 
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
 def _check_suites(dataset: Dataset, source: str) -> None:
+    """A suite per curated table and none for another name; every column a suite names is a
+    column of its table. (The validate job builds each expectation with GX on top of this.)"""
     folder = Path(dataset.suites)
     curated = {t.name for t in dataset.curated_tables}
     present = {p.stem: p for p in folder.glob("*.json")} if folder.is_dir() else {}
@@ -240,6 +246,29 @@ def _check_suites(dataset: Dataset, source: str) -> None:
             f"{folder / (name + '.json')}: missing: every curated table of {dataset.name} "
             "needs an expectation suite"
         )
+    for name, path in sorted(present.items()):
+        _check_suite_columns(path, set(dataset.curated(name).column_names))
+
+
+def _check_suite_columns(path: Path, columns: set[str]) -> None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DeclarationError(f"{path}: not a readable JSON suite ({exc})") from None
+    expectations = document.get("expectations") if isinstance(document, dict) else None
+    if not isinstance(expectations, list):
+        raise DeclarationError(f'{path}: expected an object with an "expectations" list')
+    for number, entry in enumerate(expectations, start=1):
+        kwargs = entry.get("kwargs", {}) if isinstance(entry, dict) else {}
+        named = [kwargs[k] for k in _COLUMN_KWARGS if k in kwargs] + list(
+            kwargs.get("column_list", [])
+        )
+        unknown = sorted(str(c) for c in named if c not in columns)
+        if unknown:
+            raise DeclarationError(
+                f"{path}: expectation {number} ({entry.get('type')}): no column "
+                f"{', '.join(unknown)} in {path.stem}"
+            )
 
 
 def check_folders(all_datasets: Iterable[Dataset]) -> None:

@@ -14,13 +14,15 @@ from transforms.split import Split
 def apply_rules(rows: DataFrame, rules: Sequence[Rule]) -> Split:
     """`rows` (typed, with source_file and raw_line) split by `rules`: a row fails the first
     rule whose condition is false; a NULL condition passes (missing values are not wrong)."""
-    if not rules:
-        return Split(good=rows, rejected=rows.limit(0).select("source_file", "raw_line", F.lit("").alias("reason")))
     broken = F.coalesce(
         *[
-            F.when(~F.coalesce(F.expr(rule.condition), F.lit(True)), F.lit(f"rule {rule.name}: {rule.reason}"))
+            F.when(
+                ~F.coalesce(F.expr(rule.condition), F.lit(True)),
+                F.lit(f"rule {rule.name}: {rule.reason}"),
+            )
             for rule in rules
-        ]
+        ],
+        F.lit(None).cast("string"),
     )
     checked = rows.withColumn("_broken", broken)
     good = checked.where(F.col("_broken").isNull()).drop("_broken")

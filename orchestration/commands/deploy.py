@@ -24,14 +24,26 @@ def package_command(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the artifacts to.")] = (
         DEFAULT_DIST
     ),
+    tfvars: Annotated[
+        Path | None,
+        typer.Option(
+            "--tfvars",
+            help="Where to render the datasets for Terraform "
+            "(default: infra/datasets.auto.tfvars.json of the source tree).",
+        ),
+    ] = None,
 ) -> None:
-    """Build the Glue job scripts, the job wheel, the Lambda zip and the definition into dist/."""
-    from orchestration.packaging import build
+    """Build the Glue job scripts, the job wheel, the Lambda zip and the definition into dist/,
+    and render the dataset registry into infra/datasets.auto.tfvars.json."""
+    from orchestration.packaging import PROJECT_ROOT, TFVARS, build, write_datasets_tfvars
 
     package = build(out)
+    tfvars = tfvars or PROJECT_ROOT / TFVARS
+    write_datasets_tfvars(tfvars)
     typer.echo(f"packaged sfn-etl {package.version} into {out}")
     for artifact in package.artifacts:
         typer.echo(f"  {artifact.path:<40} {artifact.size:>10,} B  sha256 {artifact.sha256[:12]}")
+    typer.echo(f"rendered the datasets for Terraform into {tfvars}")
 
 
 def deploy_command(

@@ -2,37 +2,67 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from orchestration.errors import UserError
+from orchestration.lake import CURATED, Lake, LakeError
+from orchestration.layout import curated_table_uri, curated_uri
+from orchestration.manifest import read_batch_manifest
 from orchestration.settings import Settings
 from orchestration.warehouse import LoadResult, open_warehouse
 from orchestration.warehouse.base import validate_batch_id
-from orchestration.warehouse.tables import LOAD_ORDER, get_table
+from orchestration.warehouse.tables import get_table, tables_of
 
 
-def curated_tables(settings: Settings, batch_id: str, table: str | None = None) -> dict[str, str]:
-    """table -> curated URI for each table the batch has Parquet for, dimensions first."""
+def batch_dataset(lake: Lake, batch_id: str) -> str:
+    """The dataset a batch holds, as its manifest says."""
+    try:
+        return read_batch_manifest(lake, batch_id).dataset
+    except LakeError as exc:
+        # The message names the manifest: "missing: <uri>" or "not valid JSON: <uri> ...".
+        raise UserError(
+            f"cannot tell the dataset of batch {batch_id}: {exc}; give it with --dataset"
+        ) from exc
+
+
+def has_parquet(lake: Lake, folder: str) -> bool:
+    """Whether a curated folder holds a Parquet part file."""
+    if folder.startswith("s3://"):
+        return any(o.uri.endswith(".parquet") for o in lake.list(folder))
+    # A glob, not Lake.list, which hashes every file it lists.
+    return any(not p.name.startswith((".", "_")) for p in Path(folder).glob("*.parquet"))
+
+
+def curated_tables(
+    settings: Settings, batch_id: str, dataset: str | None = None, table: str | None = None
+) -> tuple[str, dict[str, str]]:
+    """The batch's dataset, and table -> curated URI for each table of it the batch has Parquet
+    for, in load order (dimensions first)."""
     validate_batch_id(batch_id)
     lake = settings.open_lake()
-    names = [get_table(table).name] if table else list(LOAD_ORDER)
+    dataset = dataset or batch_dataset(lake, batch_id)
+    names = [get_table(dataset, table).name] if table else [t.name for t in tables_of(dataset)]
     found = {}
     for name in names:
-        uri = lake.uri("curated", name, f"batch_id={batch_id}")
-        if any(o.uri.endswith(".parquet") for o in lake.list(uri)):
+        uri = curated_uri(lake, dataset, name, batch_id)
+        if has_parquet(lake, uri):
             found[name] = uri
     if not found:
-        where = lake.uri("curated", table) if table else lake.uri("curated")
+        where = curated_table_uri(lake, dataset, table) if table else lake.uri(CURATED, dataset)
         raise UserError(f"no curated Parquet for batch {batch_id} under {where}")
-    return found
+    return dataset, found
 
 
-def load_batch(settings: Settings, batch_id: str, table: str | None = None) -> list[LoadResult]:
-    tables = curated_tables(settings, batch_id, table)
+def load_batch(
+    settings: Settings, batch_id: str, dataset: str | None = None, table: str | None = None
+) -> list[LoadResult]:
+    dataset, tables = curated_tables(settings, batch_id, dataset, table)
     with open_warehouse(settings.warehouse) as warehouse:
-        return [warehouse.load(batch_id, name, uri) for name, uri in tables.items()]
+        return [warehouse.load(batch_id, dataset, name, uri) for name, uri in tables.items()]
 
 
 def register(app: typer.Typer) -> None:
@@ -41,15 +71,17 @@ def register(app: typer.Typer) -> None:
         batch_id: str = typer.Option(
             ..., "--batch-id", help="The batch whose curated data to load."
         ),
+        dataset: str | None = typer.Option(
+            None, "--dataset", help="The batch's dataset (default: its manifest's)."
+        ),
         table: str | None = typer.Option(None, "--table", help="Only this table."),
     ) -> None:
-        """Load a batch's curated tables into the warehouse (SFN_ETL_WAREHOUSE): one
-        transaction per table; a batch already loaded is skipped."""
-        results = load_batch(Settings.from_env(), batch_id, table)
-        summary = Table("table", "staged", "inserted", "updated", "status")
+        """Load a batch's curated tables into the warehouse (SFN_ETL_WAREHOUSE), into the
+        dataset's schema: one transaction per table; a batch already loaded is skipped."""
+        results = load_batch(Settings.from_env(), batch_id, dataset, table)
+        summary = Table("dataset", "table", "staged", "inserted", "updated", "status")
         for r in results:
             status = "skipped (already loaded)" if r.skipped else "loaded"
-            summary.add_row(
-                r.table, *(str(n) for n in (r.rows_staged, r.inserted, r.updated)), status
-            )
+            counts = (str(n) for n in (r.rows_staged, r.inserted, r.updated))
+            summary.add_row(r.dataset, r.table, *counts, status)
         Console().print(summary)

@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
 
 
 def run_command(
+    datasets: list[str] = typer.Option(
+        None, "--dataset", help="Only this dataset (repeatable; default: every dataset)."
+    ),
     input_json: str = typer.Option("{}", "--input", help="Execution input, a JSON object."),
     name: str = typer.Option(None, help="Execution name (default: unique and time-sortable)."),
     isolated: bool = typer.Option(
@@ -45,8 +48,13 @@ def run_command(
     from orchestration.engine.progress import Progress
     from orchestration.engine.summary import summarize
 
+    execution_input = parse_execution_input(input_json)
+    if datasets:
+        from transforms.registry import select
+
+        execution_input["datasets"] = [d.name for d in select(datasets)]
     request = RunRequest(
-        input=parse_execution_input(input_json),
+        input=execution_input,
         name=name,
         isolated=isolated,
         mock_config=mock_config,
@@ -169,27 +177,40 @@ def _print_summary(console: Console, summary: dict[str, Any]) -> None:
     )
     if summary.get("error"):
         console.print(f"  error: {summary['error']}: {summary.get('cause')}", highlight=False)
+    for uri in summary["unclaimed_files"]:
+        console.print(f"  [yellow]no dataset claims {uri}[/]: left in place", highlight=False)
     if not summary["batch_id"]:
         if summary["status"] == "SUCCEEDED":
             console.print("  nothing new: no uncommitted raw files", highlight=False)
         return
-    committed = "committed" if summary["committed"] else "not committed"
-    console.print(
-        f"  batch {summary['batch_id']} ({summary['files']} files, {committed})", highlight=False
-    )
-    console.print(f"  validation: {summary['validation']}", highlight=False)
-    quarantined = summary["quarantined"]
-    details = ", ".join(f"{table} {rows}" for table, rows in sorted(quarantined.items()) if rows)
-    console.print(
-        f"  quarantined rows: {sum(quarantined.values())}" + (f" ({details})" if details else ""),
-        highlight=False,
-    )
-    if summary["tables"]:
-        table = Table("table", "staged", "inserted", "updated", "skipped", box=None)
-        for name, load in sorted(summary["tables"].items()):
-            table.add_row(
-                name,
-                *(str(load.get(key, "")) for key in ("rows_staged", "inserted", "updated")),
-                str(load.get("skipped", "")),
+    for name, entry in sorted(summary["datasets"].items()):
+        status = entry["status"]
+        colour = {"committed": "green", "failed": "red"}.get(status, "yellow")
+        console.print(
+            f"  {name}: [{colour}]{status}[/] batch {entry['batch_id']} "
+            f"({entry['files']} files), validation {entry['validation']}",
+            highlight=False,
+        )
+        if entry.get("error"):
+            console.print(f"    {entry['error']}: {entry.get('cause')}", highlight=False)
+        quarantined = entry["quarantined"]
+        details = ", ".join(f"{t} {rows}" for t, rows in sorted(quarantined.items()) if rows)
+        console.print(
+            f"    quarantined rows: {sum(quarantined.values())}"
+            + (f" ({details})" if details else ""),
+            highlight=False,
+        )
+        if entry["tables"]:
+            table = Table("table", "staged", "inserted", "updated", "skipped", box=None)
+            for table_name, load in sorted(entry["tables"].items()):
+                table.add_row(
+                    f"{name}.{table_name}",
+                    *(str(load.get(key, "")) for key in ("rows_staged", "inserted", "updated")),
+                    str(load.get("skipped", "")),
+                )
+            console.print(table)
+        if entry["catalog_partitions"]:
+            console.print(
+                f"    catalog: {entry['catalog_partitions']} partitions registered",
+                highlight=False,
             )
-        console.print(table)

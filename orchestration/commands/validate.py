@@ -1,5 +1,5 @@
-"""`sfn-etl validate --batch-id B` runs the validate job locally; `sfn-etl docs` prints where
-the Data Docs of a validated batch are."""
+"""`sfn-etl validate --batch-id B` runs the validate job locally on a dataset's batch; `sfn-etl
+docs` prints where the Data Docs of a validated batch are."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import typer
 
-from jobs.validation_paths import SUMMARY, docs_index_uri, summary_uri
 from orchestration.errors import UserError
 from orchestration.lake import VALIDATION, Lake
+from orchestration.layout import docs_index_uri, summary_uri
 from orchestration.settings import Settings
 
 
@@ -20,8 +20,13 @@ def register(app: typer.Typer) -> None:
 
 def validate_command(
     batch_id: str = typer.Option(..., "--batch-id", help="The transformed batch to validate."),
+    dataset: str | None = typer.Option(
+        None, help="The batch's dataset (default: the one its manifest names)."
+    ),
     max_quarantine_share: float | None = typer.Option(
-        None, help="Largest share of a table's rows the transform may quarantine (default 0.01)."
+        None,
+        help="Largest share of a table's rows the transform may quarantine (default: the "
+        "dataset's declared share).",
     ),
     warehouse: str | None = typer.Option(
         None, help="Warehouse URL holding earlier batches' keys (default SFN_ETL_WAREHOUSE)."
@@ -33,6 +38,8 @@ def validate_command(
     """
     settings = Settings.from_env()
     argv = ["--JOB_NAME", "validate", "--lake", settings.lake, "--batch_id", batch_id]
+    if dataset:
+        argv += ["--dataset", dataset]
     if max_quarantine_share is not None:
         argv += ["--max_quarantine_share", str(max_quarantine_share)]
     if warehouse:
@@ -70,10 +77,10 @@ def _last_validated(lake: Lake) -> str:
         summaries = [
             o.uri
             for o in lake.list(root)
-            if o.uri.endswith(f"/{SUMMARY}") and o.uri.count("/") == depth
+            if o.uri.endswith("/summary.json") and o.uri.count("/") == depth
         ]
     else:
-        summaries = [str(path) for path in Path(root).glob(f"*/{SUMMARY}")]
+        summaries = [str(path) for path in Path(root).glob("*/summary.json")]
     if not summaries:
         raise UserError(
             f"no validated batch under {root}: run `sfn-etl validate --batch-id ID` first"

@@ -123,6 +123,7 @@ def _run_locked(
     services = LocalServices(
         lake=settings.open_lake(),
         outbox_dir=settings.home / "outbox",
+        catalog_path=settings.catalog,
         isolated=request.isolated,
         on_outbox=on_outbox,
         overrides=overrides or {},

@@ -30,6 +30,7 @@ LOCAL_PLACEHOLDERS: dict[str, str] = {
     "ValidateJobName": "validate",
     "NotificationTopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:{STATE_MACHINE_NAME}-notifications",
     "DeadLetterQueueUrl": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{STATE_MACHINE_NAME}-dlq",
+    "CatalogDatabasePrefix": "",
 }
 """Every placeholder the definition may use; Terraform derives IAM from the same set."""
 

@@ -70,10 +70,12 @@ OutboxListener = Callable[[str, dict[str, Any]], None]
 
 @dataclass
 class LocalServices:
-    """Lambda, Glue, SNS, SQS and S3 for one local execution."""
+    """Lambda, Glue (jobs and the Data Catalog), SNS, SQS and S3 for one local execution."""
 
     lake: Lake
     outbox_dir: Path
+    catalog_path: Path | None = None
+    """The local Glue Data Catalog (a DuckDB file); None refuses catalog calls."""
     isolated: bool = False
     on_outbox: OutboxListener | None = None
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
@@ -174,6 +176,18 @@ class LocalServices:
                 handle.write(json.dumps(record, sort_keys=True) + "\n")
         if self.on_outbox is not None:
             self.on_outbox(kind, record)
+
+    # -- Glue Data Catalog ----------------------------------------------------------------
+
+    def glue(self, action: str, request: dict[str, Any]) -> dict[str, Any]:
+        """aws-sdk:glue:batchCreatePartition on the local catalog (DuckDB views)."""
+        if action != "batchCreatePartition":
+            raise ServiceError("glue", "InvalidInputException", f"glue:{action} is not local")
+        if self.catalog_path is None:
+            raise ServiceError("glue", "EntityNotFoundException", "no local catalog configured")
+        from orchestration.catalog import LocalCatalog
+
+        return LocalCatalog(self.catalog_path).batch_create_partition(request)
 
     # -- S3 -------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""What an execution of the pipeline did: batch, loads, quarantine, validation verdict.
+"""What an execution of the pipeline did, per dataset: outcome, loads, quarantine, verdict.
 
-Read from the execution's history (outputs of Extract, ReadValidationSummary and Load) and from
-the batch's transform report in the lake, so it works for failed executions too.
+Read from the execution's history (the outputs of Extract and of the ProcessDatasets Map) and
+from each dataset batch's transform report and validation summary in the lake, so it works for
+failed executions too.
 """
 
 from __future__ import annotations
@@ -10,33 +11,53 @@ import json
 from datetime import datetime
 from typing import Any
 
-from orchestration.lake import CURATED, Lake, LakeError
-
-REPORT_PATH = ("_reports", "batch_id={batch_id}", "transform.json")
-"""<lake>/curated/_reports/batch_id=<id>/transform.json, as in CONTRACTS.md."""
+from orchestration.lake import Lake, LakeError
+from orchestration.layout import report_uri, summary_uri
 
 
 def summarize(record: dict[str, Any], events: list[dict[str, Any]], lake: Lake) -> dict[str, Any]:
     outputs = _state_outputs(events)
     batch = (outputs.get("Extract") or {}).get("batch") or {}
-    batch_id = batch.get("batch_id")
-    validation = (outputs.get("ReadValidationSummary") or {}).get("validation", {}).get("summary")
-    loads = ((outputs.get("Load") or {}).get("load") or {}).get("tables", [])
+    outcomes = {
+        outcome["dataset"]: outcome
+        for outcome in (outputs.get("ProcessDatasets") or {}).get("outcomes") or []
+    }
     summary: dict[str, Any] = {
         "execution": record["name"],
         "status": record["status"],
         "duration_seconds": _duration(record),
-        "batch_id": batch_id,
+        "batch_id": batch.get("batch_id"),
         "files": batch.get("file_count", 0),
-        "validation": _verdict(validation, record),
-        "tables": {load["table"]: _without(load, "table") for load in loads},
-        "quarantined": _quarantined(lake, batch_id),
-        "committed": "Commit" in outputs,
+        "unclaimed_files": batch.get("unclaimed_files") or [],
+        "datasets": {
+            item["dataset"]: _dataset(lake, item, outcomes.get(item["dataset"]))
+            for item in batch.get("datasets") or []
+        },
     }
     if record.get("error"):
         summary["error"] = record["error"]
         summary["cause"] = record.get("cause")
     return summary
+
+
+def _dataset(lake: Lake, item: dict[str, Any], outcome: dict[str, Any] | None) -> dict[str, Any]:
+    batch_id = item["batch_id"]
+    entry: dict[str, Any] = {
+        "batch_id": batch_id,
+        "files": item.get("file_count", 0),
+        "status": (outcome or {}).get("status", "not finished"),
+        "validation": _verdict(_read(lake, summary_uri(lake, batch_id))),
+        "tables": {
+            load["table"]: _without(load, "table", "dataset")
+            for load in (outcome or {}).get("loads") or []
+        },
+        "catalog_partitions": len((outcome or {}).get("partitions") or []),
+        "quarantined": _quarantined(_read(lake, report_uri(lake, item["dataset"], batch_id))),
+    }
+    if outcome and outcome.get("status") == "failed":
+        entry["error"] = outcome.get("error")
+        entry["cause"] = outcome.get("cause")
+    return entry
 
 
 def _state_outputs(events: list[dict[str, Any]]) -> dict[str, Any]:
@@ -52,7 +73,14 @@ def _state_outputs(events: list[dict[str, Any]]) -> dict[str, Any]:
     return outputs
 
 
-def _verdict(validation: dict[str, Any] | None, record: dict[str, Any]) -> str:
+def _read(lake: Lake, uri: str) -> dict[str, Any] | None:
+    try:
+        return lake.read_json(uri)
+    except LakeError:
+        return None
+
+
+def _verdict(validation: dict[str, Any] | None) -> str:
     if validation is None:
         return "not run"
     if validation.get("success"):
@@ -61,13 +89,8 @@ def _verdict(validation: dict[str, Any] | None, record: dict[str, Any]) -> str:
     return "failed" + (f" ({', '.join(failed)})" if failed else "")
 
 
-def _quarantined(lake: Lake, batch_id: str | None) -> dict[str, int]:
-    if not batch_id:
-        return {}
-    path = (CURATED, *(part.format(batch_id=batch_id) for part in REPORT_PATH))
-    try:
-        report = lake.read_json(lake.uri(*path))
-    except LakeError:
+def _quarantined(report: dict[str, Any] | None) -> dict[str, int]:
+    if not report:
         return {}
     return {table: int(counts.get("quarantined", 0)) for table, counts in report["raw"].items()}
 
@@ -80,5 +103,5 @@ def _duration(record: dict[str, Any]) -> float | None:
     return round((stopped - started).total_seconds(), 2)
 
 
-def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if k != key}
+def _without(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k not in keys}

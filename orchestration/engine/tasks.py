@@ -3,7 +3,8 @@
 - `lambda_eval_utils.execute_lambda_function_integration`: Lambda tasks, both resource styles;
 - `StateTaskServiceGlue._eval_service_task` and `._eval_integration_pattern`: glue:startJobRun
   and its `.sync` wait (moto's own `.sync` crashes on a missing callback endpoint);
-- `StateTaskServiceSns/Sqs/AwsSdk._eval_service_task`: sns:publish, sqs:sendMessage, aws-sdk:s3;
+- `StateTaskServiceSns/Sqs/AwsSdk._eval_service_task`: sns:publish, sqs:sendMessage, aws-sdk:s3
+  and aws-sdk:glue (the Data Catalog);
 - `retrier_decl.time`: the retrier's sleep, to record each retry and compress its delay.
 
 Handler failures are raised in the shapes AWS reports them (a ClientError for service errors,
@@ -211,23 +212,31 @@ def _sqs_task(self, env, resource_runtime_part, normalised_parameters, state_cre
     env.stack.append(_run().services.send_message(_execution_arn(env), request))
 
 
+_AWS_SDK_SERVICES = {"s3": "S3", "glue": "Glue"}
+"""aws-sdk services with a local handler (LocalServices.<api name>), and the prefix AWS gives
+their error names."""
+
+
 def _aws_sdk_task(original: Callable) -> Callable:
     def _eval_service_task(
         self, env, resource_runtime_part, normalised_parameters, state_credentials
     ):
-        if self.resource.api_name != "s3":
+        service = _AWS_SDK_SERVICES.get(self.resource.api_name)
+        if service is None:
             return original(
                 self, env, resource_runtime_part, normalised_parameters, state_credentials
             )
+        handler = getattr(_run().services, self.resource.api_name)
         try:
-            response = _run().services.s3(self.resource.api_action, normalised_parameters)
+            response = handler(self.resource.api_action, normalised_parameters)
         except ServiceError as exc:
             # AWS names aws-sdk errors S3.<Code>Exception; moto would say s3.s3Exception.
             code = exc.code if exc.code.endswith("Exception") else f"{exc.code}Exception"
             cause = (
-                f"{exc.message} (Service: S3, Status Code: {exc.status}, Error Code: {exc.code})"
+                f"{exc.message} (Service: {service}, Status Code: {exc.status}, "
+                f"Error Code: {exc.code})"
             )
-            raise _task_failed(self, env, f"S3.{code}", cause) from exc
+            raise _task_failed(self, env, f"{service}.{code}", cause) from exc
         env.stack.append(response)
 
     return _eval_service_task

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestration.errors import UserError
 from orchestration.manifest import BATCH_ID
+
+if TYPE_CHECKING:
+    from orchestration.warehouse.tables import TableDef
 
 
 class WarehouseError(UserError):
@@ -15,7 +18,7 @@ class WarehouseError(UserError):
 
 
 class InvalidNameError(WarehouseError, ValueError):
-    """A table, column or batch id that is not a known, well-formed name."""
+    """A dataset, table, column or batch id that is not a known, well-formed name."""
 
 
 class WarehouseConfigError(WarehouseError):
@@ -60,6 +63,7 @@ def validate_batch_id(batch_id: object) -> str:
 
 @dataclass(frozen=True)
 class LoadResult:
+    dataset: str
     table: str
     rows_staged: int
     inserted: int
@@ -67,23 +71,33 @@ class LoadResult:
     skipped: bool
 
     @classmethod
-    def skipped_batch(cls, table: str) -> LoadResult:
+    def skipped_batch(cls, dataset: str, table: str) -> LoadResult:
         """A batch already in the audit table: this call changed nothing."""
-        return cls(table=table, rows_staged=0, inserted=0, updated=0, skipped=True)
+        return cls(dataset, table, rows_staged=0, inserted=0, updated=0, skipped=True)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class Warehouse(ABC):
-    """One target warehouse. `load` is all-or-nothing and idempotent per (batch_id, table)."""
+    """One target warehouse. `load` is all-or-nothing and idempotent per (batch_id, dataset,
+    table)."""
 
     dialect: str
 
+    def load(self, batch_id: str, dataset: str, table: str, curated_uri: str) -> LoadResult:
+        """Load `curated_uri` into a declared table (`load_table`); any other dataset or table
+        name is refused before the warehouse is reached."""
+        # Imported here: tables.py builds on this module's errors.
+        from orchestration.warehouse.tables import get_table
+
+        return self.load_table(batch_id, get_table(dataset, table), curated_uri)
+
     @abstractmethod
-    def load(self, batch_id: str, table: str, curated_uri: str) -> LoadResult:
-        """Stage `curated_uri`, MERGE it into `table` on its business keys and record the batch
-        in the audit table, in one transaction. A batch already recorded returns skipped."""
+    def load_table(self, batch_id: str, table: TableDef, curated_uri: str) -> LoadResult:
+        """Stage `curated_uri`, MERGE it into the table of the dataset's schema on its business
+        keys and record the batch in that schema's audit table, in one transaction. A batch
+        already recorded returns skipped."""
 
     def close(self) -> None:  # noqa: B027 - adapters without a connection have nothing to close
         pass

@@ -53,11 +53,14 @@ def _is_data(name: str) -> bool:
 def open_parquet(uri: str) -> pq.ParquetFile:
     # pre_buffer (on by default) caches the column chunks of every row group read so far: memory
     # would grow with the file; without it, a reader holds about one row group.
+    # Spark writes timestamps as INT96, which Arrow decodes to nanoseconds by default: wrong past
+    # 2262 and finer than Spark's microseconds, the unit of the table's timestamp columns.
+    options = {"pre_buffer": False, "coerce_int96_timestamp_unit": "us"}
     try:
         if uri.startswith("s3://"):
             source = io.BufferedReader(_S3File(uri), buffer_size=1 << 20)
-            return pq.ParquetFile(source, pre_buffer=False)
-        return pq.ParquetFile(uri, pre_buffer=False)
+            return pq.ParquetFile(source, **options)
+        return pq.ParquetFile(uri, **options)
     except (OSError, pa.ArrowException) as exc:
         raise CuratedDataError(f"{uri}: not a readable Parquet file ({exc})") from exc
 
@@ -72,8 +75,13 @@ def _compatible(actual: pa.DataType, expected: pa.DataType) -> bool:
             or pa.types.is_large_string(actual)
             or (pa.types.is_string_view(actual))
         )
-    if pa.types.is_integer(expected):
-        return pa.types.is_integer(actual) and actual.bit_width <= expected.bit_width
+    if pa.types.is_integer(expected) or pa.types.is_floating(expected):
+        same_kind = pa.types.is_integer if pa.types.is_integer(expected) else pa.types.is_floating
+        return same_kind(actual) and actual.bit_width <= expected.bit_width
+    if pa.types.is_timestamp(expected):
+        # Another unit casts safely unless it would drop a digit (the cast then says so); a
+        # UTC-adjusted timestamp (Spark's TIMESTAMP_MICROS output) holds the same UTC values.
+        return pa.types.is_timestamp(actual) and actual.tz in (None, "UTC", "+00:00")
     if pa.types.is_decimal(expected):
         return (
             pa.types.is_decimal(actual)
@@ -88,15 +96,15 @@ def check_schema(uri: str, schema: pa.Schema, table: TableDef) -> None:
     actual_names = set(schema.names)
     missing = [name for name in expected.names if name not in actual_names]
     if missing:
-        raise CuratedDataError(f"{uri}: column {missing[0]!r} of {table.name} is missing")
+        raise CuratedDataError(f"{uri}: column {missing[0]!r} of {table.label} is missing")
     extra = [name for name in schema.names if name not in set(expected.names)]
     if extra:
-        raise CuratedDataError(f"{uri}: column {extra[0]!r} is not a column of {table.name}")
+        raise CuratedDataError(f"{uri}: column {extra[0]!r} is not a column of {table.label}")
     for field in expected:
         actual = schema.field(field.name).type
         if not _compatible(actual, field.type):
             raise CuratedDataError(
-                f"{uri}: column {field.name!r} of {table.name} has type {actual}, "
+                f"{uri}: column {field.name!r} of {table.label} has type {actual}, "
                 f"expected {field.type}"
             )
 

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.warehouse import curated
+from orchestration.warehouse.base import WarehouseConfigError
 from orchestration.warehouse.dbapi import DbApiWarehouse
 from orchestration.warehouse.sql import literal, stage_name
 from orchestration.warehouse.tables import TableDef, quote
@@ -24,7 +25,8 @@ _WRITERS: dict[Path, threading.Lock] = {}
 _WRITERS_GUARD = threading.Lock()
 
 
-def _writer_lock(path: Path) -> threading.Lock:
+def writer_lock(path: Path) -> threading.Lock:
+    """The lock every writer of the DuckDB file at `path` in this process takes."""
     with _WRITERS_GUARD:
         return _WRITERS.setdefault(path.resolve(), threading.Lock())
 
@@ -40,6 +42,9 @@ class DuckDBWarehouse(DbApiWarehouse):
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = duckdb.connect(str(self.path))
+            # Parquet written with UTC-adjusted timestamps reads as TIMESTAMPTZ, which a
+            # TIMESTAMP column takes in the session's time zone: UTC, as the Arrow path reads it.
+            self._conn.execute("SET TimeZone = 'UTC'")
         return self._conn
 
     def close(self) -> None:
@@ -51,7 +56,7 @@ class DuckDBWarehouse(DbApiWarehouse):
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         # A DuckDB file has one writing process, and concurrent transactions of that process
         # (the Load Map's parallel iterations) conflict on the catalog: one writer at a time.
-        with _writer_lock(self.path):
+        with writer_lock(self.path):
             conn = self._connection()
             conn.execute("BEGIN TRANSACTION")
             try:
@@ -60,6 +65,16 @@ class DuckDBWarehouse(DbApiWarehouse):
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+
+    def ensure_tables(self, table: TableDef) -> None:
+        (database,) = self._connection().execute("SELECT current_database()").fetchone()
+        if table.schema == database:
+            # DuckDB names a file's database after the file: "x"."t" would be ambiguous.
+            raise WarehouseConfigError(
+                f"{self.path}: DuckDB names this file's database {database!r}, as the dataset "
+                f"{table.schema!r}; give the warehouse file another name (SFN_ETL_WAREHOUSE)"
+            )
+        super().ensure_tables(table)
 
     def _lock(self, conn: Any, key: str) -> None:
         """Transactions on one file are already serialized by `_transaction`."""
@@ -79,10 +94,10 @@ class DuckDBWarehouse(DbApiWarehouse):
         conn.execute(f"CREATE TEMP TABLE {quote(stage_name(table))} ({columns})")
 
     def _copy_into(
-        self, conn: duckdb.DuckDBPyConnection, name: str, table: TableDef, curated_uri: str
+        self, conn: duckdb.DuckDBPyConnection, target: str, table: TableDef, curated_uri: str
     ) -> int:
         names = ", ".join(map(quote, table.column_names))
-        insert = f"INSERT INTO {quote(name)} ({names}) SELECT {names} FROM"
+        insert = f"INSERT INTO {target} ({names}) SELECT {names} FROM"
         if curated_uri.startswith("s3://"):
             reader = pa.RecordBatchReader.from_batches(
                 table.arrow_schema, curated.iter_batches(curated_uri, table)

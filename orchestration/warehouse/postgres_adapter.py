@@ -38,8 +38,9 @@ def copy_batches(cursor: psycopg.Cursor, copy_sql: str, batches: Iterator) -> in
 
 
 def copy_sql(target: str, table: TableDef) -> str:
+    """COPY into `target`: the quoted name of a staging table or a table's qualified name."""
     columns = ", ".join(map(quote, table.column_names))
-    return f"COPY {quote(target)} ({columns}) FROM STDIN (FORMAT csv)"
+    return f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)"
 
 
 # Session settings of the loader: staging lives in temporary tables, which PostgreSQL keeps in
@@ -96,18 +97,18 @@ class PostgresWarehouse(DbApiWarehouse):
         return isinstance(exc, psycopg.DataError | psycopg.IntegrityError)
 
     def _create_stage(self, conn: psycopg.Connection, table: TableDef) -> None:
-        conn.execute(f"CREATE TEMP TABLE {quote(stage_name(table))} (LIKE {quote(table.name)})")
+        conn.execute(f"CREATE TEMP TABLE {quote(stage_name(table))} (LIKE {table.qualified})")
 
     def _copy_into(
-        self, conn: psycopg.Connection, name: str, table: TableDef, curated_uri: str
+        self, conn: psycopg.Connection, target: str, table: TableDef, curated_uri: str
     ) -> int:
         with conn.cursor() as cursor:
             rows = copy_batches(
                 cursor,
-                copy_sql(name, table),
+                copy_sql(target, table),
                 curated.iter_batches(curated_uri, table, self.batch_rows),
             )
         # Temporary tables are never auto-analyzed and autovacuum is slow to notice a bulk load;
         # without statistics the MERGE join is planned for a handful of rows.
-        conn.execute(f"ANALYZE {quote(name)}")
+        conn.execute(f"ANALYZE {target}")
         return rows

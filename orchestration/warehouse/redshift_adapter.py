@@ -30,7 +30,7 @@ from orchestration.warehouse.sql import (
     merge_statements,
     stage_name,
 )
-from orchestration.warehouse.tables import AUDIT_TABLE, TableDef, ddl_statements, get_table, quote
+from orchestration.warehouse.tables import TableDef, ddl_statements, quote
 
 IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[\w!\-.*()/=+:@,]*$")
@@ -133,8 +133,8 @@ def load_steps(
     guard, changes, audit_insert, merge = merge_statements(table, batch_id)
     return [
         # First, so the transaction's snapshot is taken after any concurrent load committed.
-        ("lock", f"LOCK {quote(AUDIT_TABLE)}, {quote(table.name)}"),
-        ("stage", f"CREATE TEMP TABLE {stage} (LIKE {quote(table.name)})"),
+        ("lock", f"LOCK {table.audit}, {table.qualified}"),
+        ("stage", f"CREATE TEMP TABLE {stage} (LIKE {table.qualified})"),
         (
             "copy",
             f"COPY {stage} FROM {literal(copy_prefix(curated_uri))} "
@@ -177,31 +177,30 @@ class RedshiftDataWarehouse(Warehouse):
             self._client = boto3.client("redshift-data", region_name=self.target.region)
         return self._client
 
-    def load(self, batch_id: str, table: str, curated_uri: str) -> LoadResult:
-        definition = get_table(table)
+    def load_table(self, batch_id: str, table: TableDef, curated_uri: str) -> LoadResult:
         validate_batch_id(batch_id)
-        steps = load_steps(definition, batch_id, curated_uri, self.target.iam_role)
-        self._batch([("ddl", sql) for sql in ddl_statements(self.dialect, definition)], table)
-        if self._query(audit_exists_sql(definition, batch_id)):
-            return LoadResult.skipped_batch(definition.name)
+        steps = load_steps(table, batch_id, curated_uri, self.target.iam_role)
+        self._batch([("ddl", sql) for sql in ddl_statements(self.dialect, table)], table.label)
+        if self._query(audit_exists_sql(table, batch_id)):
+            return LoadResult.skipped_batch(table.schema, table.name)
         try:
-            statement_id, description = self._batch(steps, table)
+            statement_id, description = self._batch(steps, table.label)
         except RedshiftStatementError as exc:
             if exc.step == "duplicate_check":
                 # Imported here: it needs pyarrow, which only this diagnosis of a bad batch uses.
                 from orchestration.warehouse import curated
 
-                key = curated.find_duplicate_key(curated_uri, definition)
-                raise DuplicateKeyError(definition.name, definition.business_keys, key) from exc
+                key = curated.find_duplicate_key(curated_uri, table)
+                raise DuplicateKeyError(table.label, table.business_keys, key) from exc
             raise
         names = [name for name, _ in steps]
         audit = description["SubStatements"][names.index("audit_insert")]
         if audit.get("ResultRows") == 0:
             # A concurrent load of the same batch committed first: the guard emptied staging.
-            return LoadResult.skipped_batch(definition.name)
+            return LoadResult.skipped_batch(table.schema, table.name)
         (row,) = self._records(f"{statement_id}:{names.index('audit_select') + 1}")
         return LoadResult(
-            definition.name, row["rows_staged"], row["inserted"], row["updated"], False
+            table.schema, table.name, row["rows_staged"], row["inserted"], row["updated"], False
         )
 
     # -- Data API -------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 It is written in the subset that DuckDB, PostgreSQL 15 and Redshift all accept (no IS DISTINCT
 FROM, no conditional WHEN MATCHED, no RETURNING, no time functions) so the statements Redshift
 runs are the ones the tests run on PostgreSQL. Names come from the table definitions, quoted; the
-only literals are a validated batch id and table name.
+only literals are a validated batch id and table name (and, in a message, the schema).
 
 A load, inside one transaction, after the batch is in the staging table:
   1. already_loaded_guard  empty the staging table if the audit table has the batch (a concurrent
@@ -14,14 +14,18 @@ A load, inside one transaction, after the batch is in the staging table:
   4. merge                 MERGE the changes: update the matched rows, insert the others.
 Only changed rows are updated: re-sending identical rows rewrites nothing (no dead tuples in
 PostgreSQL, no deleted blocks to vacuum in Redshift) and `updated` counts real changes.
+
+The target and the audit table are referenced by their schema-qualified names in every clause
+(`"<schema>"."<table>"`); temporary tables live in a schema of the session's, so their names
+carry the schema instead: `sfn_etl_stage_<schema>_<table>`, `sfn_etl_changes_<schema>_<table>`.
 """
 
 from __future__ import annotations
 
 from orchestration.warehouse.base import validate_batch_id
-from orchestration.warehouse.tables import AUDIT_TABLE, TableDef, quote
+from orchestration.warehouse.tables import INTERNAL_PREFIX, TableDef, quote
 
-MATCHED = "sfn_etl_matched"
+MATCHED = f"{INTERNAL_PREFIX}matched"
 
 
 def literal(value: str) -> str:
@@ -29,11 +33,11 @@ def literal(value: str) -> str:
 
 
 def stage_name(table: TableDef) -> str:
-    return f"sfn_etl_stage_{table.name}"
+    return f"{INTERNAL_PREFIX}stage_{table.schema}_{table.name}"
 
 
 def changes_name(table: TableDef) -> str:
-    return f"sfn_etl_changes_{table.name}"
+    return f"{INTERNAL_PREFIX}changes_{table.schema}_{table.name}"
 
 
 def _keys_match(table: TableDef, left: str, right: str) -> str:
@@ -57,20 +61,20 @@ def _audit_row(table: TableDef, batch_id: str) -> str:
 
 
 def audit_exists_sql(table: TableDef, batch_id: str) -> str:
-    return f"SELECT 1 FROM {quote(AUDIT_TABLE)} WHERE {_audit_row(table, batch_id)}"
+    return f"SELECT 1 FROM {table.audit} WHERE {_audit_row(table, batch_id)}"
 
 
 def audit_select_sql(table: TableDef, batch_id: str) -> str:
     return (
         'SELECT "rows_staged", "inserted", "updated" '
-        f"FROM {quote(AUDIT_TABLE)} WHERE {_audit_row(table, batch_id)}"
+        f"FROM {table.audit} WHERE {_audit_row(table, batch_id)}"
     )
 
 
 def audit_values_sql(table: TableDef, batch_id: str, rows: int) -> str:
     """The audit row of a batch bulk-loaded into an empty target: every row inserted."""
     return (
-        f"INSERT INTO {quote(AUDIT_TABLE)} "
+        f"INSERT INTO {table.audit} "
         '("batch_id", "table_name", "rows_staged", "inserted", "updated") '
         f"VALUES ({literal(validate_batch_id(batch_id))}, {literal(table.name)}, "
         f"{int(rows)}, {int(rows)}, 0)"
@@ -78,7 +82,7 @@ def audit_values_sql(table: TableDef, batch_id: str, rows: int) -> str:
 
 
 def is_empty_sql(table: TableDef) -> str:
-    return f"SELECT NOT EXISTS (SELECT 1 FROM {quote(table.name)})"
+    return f"SELECT NOT EXISTS (SELECT 1 FROM {table.qualified})"
 
 
 def duplicate_key_sql(table: TableDef) -> str:
@@ -94,7 +98,7 @@ def duplicate_key_guard_sql(table: TableDef) -> str:
     RAISE outside procedures: the cast of a non-number fails only when a duplicate row exists."""
     keys = ", ".join(map(quote, table.business_keys))
     return (
-        f"SELECT CAST('duplicate business key in {table.name}: ' || CAST(dup.n AS VARCHAR(20)) "
+        f"SELECT CAST('duplicate business key in {table.label}: ' || CAST(dup.n AS VARCHAR(20)) "
         f"|| ' rows' AS INTEGER) FROM (SELECT COUNT(*) AS n FROM {quote(stage_name(table))} "
         f"GROUP BY {keys} HAVING COUNT(*) > 1) AS dup"
     )
@@ -107,7 +111,7 @@ def already_loaded_guard_sql(table: TableDef, batch_id: str) -> str:
 
 
 def changes_sql(table: TableDef) -> str:
-    stage, target = quote(stage_name(table)), quote(table.name)
+    stage, target = quote(stage_name(table)), table.qualified
     first_key = f"{target}.{quote(table.business_keys[0])}"
     columns = ", ".join(f"{stage}.{quote(c)}" for c in table.column_names)
     return (
@@ -121,7 +125,7 @@ def changes_sql(table: TableDef) -> str:
 
 def audit_insert_sql(table: TableDef, batch_id: str) -> str:
     return (
-        f"INSERT INTO {quote(AUDIT_TABLE)} "
+        f"INSERT INTO {table.audit} "
         '("batch_id", "table_name", "rows_staged", "inserted", "updated") '
         f"SELECT {literal(validate_batch_id(batch_id))}, {literal(table.name)}, "
         "s.n, c.n - c.matched, c.matched "
@@ -133,7 +137,7 @@ def audit_insert_sql(table: TableDef, batch_id: str) -> str:
 
 
 def merge_sql(table: TableDef) -> str:
-    source, target = quote(changes_name(table)), quote(table.name)
+    source, target = quote(changes_name(table)), table.qualified
     updates = ", ".join(f"{quote(c)} = {source}.{quote(c)}" for c in table.value_columns)
     columns = ", ".join(map(quote, table.column_names))
     values = ", ".join(f"{source}.{quote(c)}" for c in table.column_names)

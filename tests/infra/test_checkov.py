@@ -71,6 +71,16 @@ def test_checkov_scans_the_terraform_it_should(checkov_results):
     assert checkov_results["summary"]["passed"] >= 300
 
 
+def test_checkov_passes_the_state_machine_policy_that_writes_the_catalog(checkov_results):
+    # The policy that now registers partitions: its least-privilege checks ran and passed.
+    passed = {
+        c["check_id"]
+        for c in checkov_results["results"]["passed_checks"]
+        if c["resource"] == "aws_iam_policy_document.state_machine"
+    }
+    assert {"CKV_AWS_111", "CKV_AWS_356", "CKV_AWS_108", "CKV_AWS_109"} <= passed
+
+
 def test_every_skipped_check_is_justified_inline(checkov_results):
     skipped = checkov_results["results"]["skipped_checks"]
     unjustified = [

@@ -2,7 +2,8 @@
 
 The definition is the contract: every ${placeholder} it has is filled by the templatefile() call,
 every Glue job and Lambda it names exists in Terraform with its code in this tree, and the state
-machine's role allows the actions its Tasks use and no others.
+machine's role allows the actions its Tasks use and no others. The dataset registry is the other
+one: infra/datasets.auto.tfvars.json is what it renders, and the catalog follows that file.
 """
 
 from __future__ import annotations
@@ -15,11 +16,26 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from orchestration.packaging import GLUE_JOBS, LAMBDAS
+from orchestration.lake import Lake
+from orchestration.layout import curated_uri
+from orchestration.packaging import GLUE_JOBS, LAMBDAS, packaged_datasets, render_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"
 DEFINITION = ROOT / "orchestration" / "state_machine.asl.json"
+TFVARS = INFRA / "datasets.auto.tfvars.json"
+REGENERATE = "sfn-etl package"
+
+# The Hive names of Parquet's formats and SerDe (Athena, "Parquet SerDe").
+PARQUET = {
+    "input_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+    "output_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+    "serialization_library": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+}
+# Hive types a declared type may become; string(N) may also stay a plain string.
+HIVE_TYPE = re.compile(
+    r"^(int|bigint|double|boolean|date|timestamp|string|decimal\(\d+,\d+\)|varchar\(\d+\))$"
+)
 
 # IAM actions each Task resource of the definition needs (AWS Step Functions developer guide,
 # "IAM policies for integrated services"); an aws-sdk integration needs the action it calls.
@@ -148,6 +164,69 @@ def _actions(statements: list[dict]) -> set[str]:
     return {action for s in statements for action in s["actions"]}
 
 
+def _squash(expression: str) -> str:
+    """An HCL expression with its whitespace runs made one space, to compare it as text."""
+    return re.sub(r"\s+", " ", expression).strip()
+
+
+@pytest.fixture(scope="module")
+def tfvars() -> dict:
+    return json.loads(TFVARS.read_text())
+
+
+def _catalogued(tfvars: dict) -> dict:
+    return {n: d for n, d in tfvars["datasets"].items() if "catalog" in d["destinations"]}
+
+
+def _hive_type(declared: str) -> str:
+    """What the catalog should say for a declared type: Hive spells string(N) varchar(N)."""
+    text = declared.replace(" ", "").lower()
+    length = re.fullmatch(r"string\((\d+)\)", text)
+    return f"varchar({length.group(1)})" if length else text
+
+
+def _parse_type(text: str, at: int = 0):
+    """A Terraform type constraint as python-hcl2 prints it, as nested tuples:
+    ("string",), ("list", T), ("map", T), ("object", {name: T})."""
+    match = re.compile(r"\s*(\w+)").match(text, at)
+    name, at = match.group(1), match.end()
+    if name in ("string", "number", "bool"):
+        return (name,), at
+    at = text.index("(", at) + 1
+    if name in ("list", "map", "set"):
+        inner, at = _parse_type(text, at)
+        return (name, inner), text.index(")", at) + 1
+    assert name == "object", name
+    at = text.index("{", at) + 1
+    fields = {}
+    while True:
+        close = re.compile(r"\s*\}").match(text, at)
+        if close:
+            return ("object", fields), text.index(")", close.end()) + 1
+        key = re.compile(r"\s*(\w+)\s*=").match(text, at)
+        fields[key.group(1)], at = _parse_type(text, key.end())
+        comma = re.compile(r"\s*,").match(text, at)
+        at = comma.end() if comma else at
+
+
+def _conforms(value, type_) -> list[str]:
+    """Where `value` breaks the Terraform type `type_` (an object needs exactly its fields)."""
+    kind = type_[0]
+    if kind == "string":
+        return [] if isinstance(value, str) else [f"{value!r} is not a string"]
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{value!r} is not a list"]
+        return [p for item in value for p in _conforms(item, type_[1])]
+    if not isinstance(value, dict):
+        return [f"{value!r} is not an object"]
+    if kind == "map":
+        return [f"{k}: {p}" for k, v in value.items() for p in _conforms(v, type_[1])]
+    if set(value) != set(type_[1]):
+        return [f"fields {sorted(value)} should be {sorted(type_[1])}"]
+    return [f"{k}: {p}" for k, t in type_[1].items() for p in _conforms(value[k], t)]
+
+
 def test_definition_placeholders_are_exactly_the_templatefile_values(tf):
     text = DEFINITION.read_text()
     # templatefile() reads `$${` as a literal `${`; everything else is a placeholder it must fill.
@@ -262,6 +341,177 @@ def test_state_machine_role_allows_exactly_the_actions_the_definition_uses(tf, d
     assert policy["policy"] == "${data.aws_iam_policy_document.state_machine.json}"
 
 
+def test_every_glue_run_the_definition_starts_names_its_dataset(tf, definition):
+    runs = [
+        task
+        for task in _tasks(definition["States"])
+        if task["Resource"].startswith("arn:aws:states:::glue:startJobRun")
+    ]
+    # One job definition serves every dataset: the dataset comes with each run, never as a
+    # default argument that would pin the job to one.
+    assert runs
+    assert [
+        task["Parameters"]["JobName"]
+        for task in runs
+        if not {"--dataset", "--dataset.$"} & set(task["Parameters"].get("Arguments", {}))
+    ] == []
+    shared = tf["locals"]["glue_default_arguments"]
+    per_job = [a for job in tf["locals"]["glue_jobs"].values() for a in job["arguments"]]
+    assert "--dataset" not in [*shared, *per_job]
+
+
+def test_templatefile_gives_the_definition_the_catalog_database_prefix(tf, definition):
+    values = _substitutions(tf)
+    assert values["CatalogDatabasePrefix"] == "${local.catalog_database_prefix}"
+    # Glue and Athena names take no hyphen: sfn-etl-dev becomes sfn_etl_dev_.
+    assert tf["locals"]["catalog_database_prefix"] == '${replace(local.name, "-", "_")}_'
+    assert "${CatalogDatabasePrefix}" in json.dumps(definition)
+
+
+def test_state_machine_registers_partitions_only_in_the_catalog_its_databases_and_tables(tf):
+    granting = [
+        s for s in _statements(tf, "state_machine") if "glue:BatchCreatePartition" in s["actions"]
+    ]
+    assert [s["actions"] for s in granting] == [["glue:BatchCreatePartition"]]
+    resources = _squash(granting[0]["resources"])
+    assert resources == _squash(
+        '${concat(["arn:${local.partition}:glue:${local.region}:${local.account_id}:catalog"], '
+        "[for database in aws_glue_catalog_database.dataset : database.arn], "
+        "[for table in aws_glue_catalog_table.curated : table.arn])}"
+    )
+    assert "*" not in resources
+    # Only the state machine touches Glue: the jobs write Parquet to S3 and nothing else.
+    others = {
+        f"{name}.{statement.get('sid')}": statement["actions"]
+        for (type_, name), body in tf["data"].items()
+        if type_ == "aws_iam_policy_document" and name != "state_machine"
+        for statement in body["statement"]
+        if any(action.startswith("glue:") for action in statement["actions"])
+    }
+    assert others == {}
+
+
+def test_partitions_the_definition_registers_use_the_catalog_tables_formats(tf, definition):
+    registrations = [
+        task["Parameters"]
+        for task in _tasks(definition["States"])
+        if task["Resource"] == "arn:aws:states:::aws-sdk:glue:batchCreatePartition"
+    ]
+    assert registrations, "the definition should register each batch's partitions"
+    for parameters in registrations:
+        for partition in parameters["PartitionInputList"]:
+            descriptor = partition["StorageDescriptor"]
+            assert {
+                "input_format": descriptor["InputFormat"],
+                "output_format": descriptor["OutputFormat"],
+                "serialization_library": descriptor["SerdeInfo"]["SerializationLibrary"],
+            } == PARQUET
+    assert tf["locals"]["parquet"] == PARQUET
+
+
+def test_committed_datasets_tfvars_is_what_the_registry_renders():
+    committed = TFVARS.read_text() if TFVARS.is_file() else ""
+    assert committed == render_datasets(packaged_datasets()), (
+        f"{TFVARS.relative_to(ROOT)} is not what the dataset registry renders: "
+        f"run `{REGENERATE}` and commit the file"
+    )
+
+
+def test_datasets_tfvars_has_the_shape_the_datasets_variable_declares(tf, tfvars):
+    declared, _ = _parse_type(tf["variable"]["datasets"]["type"].removeprefix("${"))
+    assert set(tfvars) == {"datasets"}
+    assert _conforms(tfvars["datasets"], declared) == []
+    assert "default" not in tf["variable"]["datasets"]
+
+
+def test_every_catalogued_dataset_has_a_database_named_with_the_prefix(tf, tfvars):
+    database = tf["resource"][("aws_glue_catalog_database", "dataset")]
+    assert database["for_each"] == "${local.catalog_datasets}"
+    assert database["name"] == "${local.catalog_database_prefix}${each.key}"
+    assert _squash(tf["locals"]["catalog_datasets"]) == _squash(
+        "${{for name, dataset in var.datasets : name => dataset "
+        'if contains(dataset.destinations, "catalog")}}'
+    )
+    expected = {d.name for d in packaged_datasets() if "catalog" in d.destinations}
+    assert set(_catalogued(tfvars)) == expected
+
+
+def test_every_curated_table_of_every_catalogued_dataset_has_a_catalog_table_with_its_columns(
+    tf, tfvars
+):
+    table = tf["resource"][("aws_glue_catalog_table", "curated")]
+    assert table["for_each"] == "${local.catalog_tables}"
+    assert table["name"] == "${each.value.table}"
+    assert table["database_name"] == (
+        "${aws_glue_catalog_database.dataset[each.value.dataset].name}"
+    )
+    # One entry per table of every catalogued dataset, keyed dataset.table, its columns as given.
+    assert _squash(tf["locals"]["catalog_tables"]) == _squash(
+        "${{for table in flatten([for dataset_name, dataset in local.catalog_datasets : "
+        "[for table_name, table in dataset.tables : {"
+        'key = "${dataset_name}.${table_name}", dataset = dataset_name, table = table_name, '
+        "columns = table.columns, partition_keys = table.partition_keys}]]) : "
+        "table.key => table}}"
+    )
+    columns = table["storage_descriptor"][0]["dynamic"][0]["columns"]
+    assert columns["for_each"] == "${each.value.columns}"
+    assert columns["content"] == [
+        {"name": "${columns.value.name}", "type": "${columns.value.type}"}
+    ]
+
+    catalogued = _catalogued(tfvars)
+    expected = {
+        (dataset.name, curated.name): [(c.name, _hive_type(c.type)) for c in curated.columns]
+        for dataset in packaged_datasets()
+        if "catalog" in dataset.destinations
+        for curated in dataset.curated_tables
+    }
+    assert expected
+    assert {
+        (name, table_name): [(c["name"], c["type"]) for c in spec["columns"]]
+        for name, dataset in catalogued.items()
+        for table_name, spec in dataset["tables"].items()
+    } == expected
+    types = {
+        c["type"]
+        for d in tfvars["datasets"].values()
+        for t in d["tables"].values()
+        for c in t["columns"]
+    }
+    assert sorted(t for t in types if not HIVE_TYPE.match(t)) == []
+
+
+def test_catalog_tables_are_external_parquet_partitioned_by_batch_under_the_curated_zone(
+    tf, tfvars
+):
+    table = tf["resource"][("aws_glue_catalog_table", "curated")]
+    descriptor = table["storage_descriptor"][0]
+    assert table["table_type"] == "EXTERNAL_TABLE"
+    assert table["parameters"] == {"EXTERNAL": "TRUE", "classification": "parquet"}
+    assert {
+        "input_format": descriptor["input_format"],
+        "output_format": descriptor["output_format"],
+        "serialization_library": descriptor["ser_de_info"][0]["serialization_library"],
+    } == {key: f"${{local.parquet.{key}}}" for key in PARQUET}
+    assert (
+        descriptor["location"] == "${local.curated_root}/${each.value.dataset}/${each.value.table}/"
+    )
+    assert tf["locals"]["curated_root"] == "${local.lake_root}/curated"
+    # The location is the folder the layout writes every batch of the table under.
+    lake = Lake("s3://curated-bucket")
+    assert curated_uri(lake, "d", "t", "b1") == "s3://curated-bucket/curated/d/t/batch_id=b1"
+    keys = table["dynamic"][0]["partition_keys"]
+    assert keys["for_each"] == "${each.value.partition_keys}"
+    assert keys["content"] == [
+        {"name": "${partition_keys.value.name}", "type": "${partition_keys.value.type}"}
+    ]
+    assert {
+        json.dumps(t["partition_keys"])
+        for d in tfvars["datasets"].values()
+        for t in d["tables"].values()
+    } == {json.dumps([{"name": "batch_id", "type": "string"}])}
+
+
 def test_state_machine_logs_at_the_variable_level_and_traces(tf):
     machine = tf["resource"][("aws_sfn_state_machine", "etl")]
     assert machine["type"] == "STANDARD"
@@ -361,4 +611,6 @@ def test_inputs_and_outputs_a_deployment_needs_are_declared(tf):
         "quarantine_bucket",
         "artifacts_bucket",
         "definition_substitutions",
+        "catalog_databases",
     } <= set(tf["output"])
+    assert "datasets" in tf["variable"]

@@ -1,179 +1,137 @@
+"""The generic transform job, on the tests' tiny dataset: what lands where, and the counts."""
+
+from __future__ import annotations
+
 import json
-import os
-import shutil
-import subprocess
-import sys
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
 
-from jobs.transform import main, report_uri
+from jobs.transform import main
 from orchestration.errors import UserError
 from orchestration.lake import Lake
-from transforms.schemas import CURATED_SCHEMAS, QUARANTINE_SCHEMA
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _raw_line_count(root: Path, table: str) -> int:
-    return sum(
-        len(path.read_bytes().splitlines())
-        for path in (root / "raw" / "tpch" / table).rglob("*.tbl")
-    )
+from orchestration.layout import report_uri
+from transforms.schemas import QUARANTINE_SCHEMA
 
 
-@pytest.fixture(scope="module")
-def transformed(spark, seeded_raw, tmp_path_factory):
-    root = tmp_path_factory.mktemp("transformed") / "lake"
-    shutil.copytree(seeded_raw, root)
-    assert main(["--lake", str(root), "--batch_id", "t1"]) == 0
-    report = json.loads(Path(report_uri(Lake(str(root)), "t1")).read_text())
-    return root, report
-
-
-def test_counts_reconcile_for_every_curated_table(transformed):
-    root, report = transformed
-    for table, counts in report["curated"].items():
-        if counts["source_table"] is None:
-            continue
-        assert counts["read"] == _raw_line_count(root, counts["source_table"]), table
-        assert counts["written"] + counts["quarantined"] + counts["duplicates"] == counts["read"]
-
-
-def test_scale_001_batch_writes_the_expected_rows(transformed):
-    _, report = transformed
-    written = {table: counts["written"] for table, counts in report["curated"].items()}
-    # dim_date spans 1992-01-01 (first order) to 1998-12-25 (last receipt) at this scale.
-    assert written == {
-        "fact_sales": 60175,
-        "dim_customer": 1500,
-        "dim_supplier": 100,
-        "dim_part": 2000,
-        "dim_date": 2551,
-    }
-    # The last batch re-lands 30 revised customers plus nation and region: those are the repeats.
-    duplicates = {table: counts["duplicates"] for table, counts in report["raw"].items()}
-    assert duplicates == {
-        "customer": 30,
-        "nation": 25,
-        "region": 5,
-        "lineitem": 0,
-        "orders": 0,
-        "part": 0,
-        "supplier": 0,
-    }
-
-
-def test_revised_customer_rows_win_over_the_first_extract(spark, transformed):
-    root, _ = transformed
-    customers = spark.read.parquet(str(root / "curated" / "dim_customer" / "batch_id=t1"))
-    changed = customers.where("customer_key = 50").collect()[0]
-    original = (root / "raw/tpch/customer/ingest_date=2025-01-01/customer.tbl").read_text()
-    first_balance = [line for line in original.splitlines() if line.startswith("50|")][0]
-    assert changed.account_balance == round(
-        __import__("decimal").Decimal(first_balance.split("|")[5]) + 100, 2
-    )
-
-
-def test_curated_tables_have_the_declared_schemas(spark, transformed):
-    root, _ = transformed
-    for table, schema in CURATED_SCHEMAS.items():
-        stored = spark.read.parquet(str(root / "curated" / table / "batch_id=t1")).schema
-        assert [(f.name, f.dataType) for f in stored] == [(f.name, f.dataType) for f in schema]
-
-
-def _write(root: Path, table: str, content: bytes, day: str = "2025-01-01") -> Path:
-    path = root / "raw" / "tpch" / table / f"ingest_date={day}" / f"{table}.tbl"
+def _land(root: Path, table: str, text: str, day: str = "2025-01-01") -> str:
+    path = root / "raw" / "tiny" / table / f"ingest_date={day}" / f"{table}.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    return path
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
-def test_malformed_rows_and_empty_files_are_quarantined_with_reasons(spark, tmp_path):
+@pytest.fixture
+def batch(tiny, spark, tmp_path):
     root = tmp_path / "lake"
-    part = _write(
+    shops = _land(root, "shops", "shop_id,name\n1,north\n2,south\n")
+    sales = _land(
         root,
-        "part",
-        b"1|name|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n"
-        b"2,name,Manufacturer#1,Brand#13,TYPE,7,JUMBO PKG,901.00,c\n"
-        b"3|n\xffme|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n",
+        "sales",
+        "sale_id,shop_id,amount,sold_on\n"
+        "10,1,5.00,2025-01-01\n"
+        "11,9,7.50,2025-01-03\n"
+        "12,2,-1.00,2025-01-02\n"
+        "13,2,oops,2025-01-02\n",
     )
-    empty = _write(root, "part", b"", day="2025-01-02")
+    later_sales = _land(
+        root, "sales", "sale_id,shop_id,amount,sold_on\n10,1,6.00,2025-01-01\n", "2025-01-02"
+    )
+    assert main(["--dataset", "tiny", "--lake", str(root), "--batch_id", "b1"]) == 0
+    report = json.loads(Path(report_uri(Lake(str(root)), "tiny", "b1")).read_text())
+    return root, report, {"shops": shops, "sales": sales, "later_sales": later_sales}
 
-    assert main(["--lake", str(root), "--batch_id", "bad1"]) == 0
 
-    quarantine = spark.read.parquet(str(root / "quarantine" / "part" / "batch_id=bad1"))
+def _curated(spark, root: Path, table: str):
+    return spark.read.parquet(str(root / "curated" / "tiny" / table / "batch_id=b1"))
+
+
+def test_sales_of_an_unknown_shop_point_at_the_unknown_member(spark, batch):
+    root, _, _ = batch
+    facts = sorted(map(tuple, _curated(spark, root, "fact_sale").collect()))
+    assert facts == [
+        (10, 1, Decimal("6.00"), date(2025, 1, 1)),
+        (11, -1, Decimal("7.50"), date(2025, 1, 3)),
+    ]
+    shops = sorted(map(tuple, _curated(spark, root, "dim_shop").collect()))
+    assert shops == [(-1, "unknown"), (1, "north"), (2, "south")]
+
+
+def test_the_latest_extract_of_a_repeated_sale_wins_and_the_repeat_is_counted(batch):
+    _, report, _ = batch
+    assert report["raw"]["sales"]["duplicates"] == 1
+
+
+def test_rule_breakers_and_malformed_rows_are_quarantined_with_their_reason(spark, batch):
+    root, _, files = batch
+    quarantine = spark.read.parquet(str(root / "quarantine" / "tiny" / "sales" / "batch_id=b1"))
     expected = spark.createDataFrame(
         [
             (
-                str(part),
-                "2,name,Manufacturer#1,Brand#13,TYPE,7,JUMBO PKG,901.00,c",
-                "expected 9 fields separated by '|', found 1",
+                files["sales"],
+                "12,2,-1.00,2025-01-02",
+                "rule amount_not_negative: a sale cannot be negative",
             ),
             (
-                str(part),
-                "3|n\ufffdme|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|",
-                "line is not valid UTF-8",
+                files["sales"],
+                "13,2,oops,2025-01-02",
+                "field amount: 'oops' is not a valid decimal(8,2)",
             ),
-            (str(empty), "", "empty file: no lines"),
         ],
         QUARANTINE_SCHEMA,
     )
     assert_df_equality(quarantine, expected, ignore_row_order=True, ignore_nullable=True)
-    report = json.loads(Path(report_uri(Lake(str(root)), "bad1")).read_text())
-    assert report["raw"]["part"]["read"] == 4
-    assert report["raw"]["part"]["quarantined"] == 3
-    assert report["curated"]["dim_part"]["written"] == 1
 
 
-def test_missing_raw_prefix_is_a_clear_error(tmp_path):
-    with pytest.raises(UserError, match=r"no raw files under .*/lake/raw"):
+def test_every_raw_row_is_accounted_for_and_header_lines_are_not_rows(batch):
+    _, report, _ = batch
+    assert report["raw"]["sales"] | {"quarantine_uri": None} == {
+        "files": 2,
+        "read": 5,
+        "header_lines": 2,
+        "good": 3,
+        "duplicates": 1,
+        "quarantined": 2,
+        "empty_files": [],
+        "quarantine_uri": None,
+    }
+    curated = report["curated"]
+    assert {
+        t: {k: c[k] for k in ("read", "written", "quarantined", "duplicates", "generated")}
+        for t, c in curated.items()
+    } == {
+        "dim_shop": {"read": 2, "written": 3, "quarantined": 0, "duplicates": 0, "generated": 1},
+        "fact_sale": {"read": 5, "written": 2, "quarantined": 2, "duplicates": 1, "generated": 0},
+        "dim_day": {"read": 2, "written": 2, "quarantined": 0, "duplicates": 0, "generated": 0},
+    }
+
+
+def test_a_derived_table_is_built_from_the_written_facts(spark, batch):
+    root, _, _ = batch
+    days = sorted(map(tuple, _curated(spark, root, "dim_day").collect()))
+    assert days == [(20250101, date(2025, 1, 1)), (20250103, date(2025, 1, 3))]
+
+
+def test_a_batch_without_the_reference_table_builds_the_facts_against_an_empty_one(
+    tiny, spark, tmp_path
+):
+    root = tmp_path / "lake"
+    _land(root, "sales", "sale_id,shop_id,amount,sold_on\n10,1,5.00,2025-01-01\n")
+    assert main(["--dataset", "tiny", "--lake", str(root), "--batch_id", "b1"]) == 0
+    assert [tuple(r) for r in _curated(spark, root, "fact_sale").collect()] == [
+        (10, -1, Decimal("5.00"), date(2025, 1, 1))
+    ]
+    assert not (root / "curated" / "tiny" / "dim_shop").exists()
+
+
+def test_without_a_dataset_or_a_manifest_the_job_asks_for_one(tmp_path):
+    with pytest.raises(UserError, match="--dataset NAME"):
         main(["--lake", str(tmp_path / "lake")])
 
 
-def test_customers_without_nation_in_the_batch_are_refused(tmp_path):
-    root = tmp_path / "lake"
-    _write(root, "customer", b"1|C|a|7|1|1.00|BUILDING|c|\n")
-    with pytest.raises(UserError, match="customer but no nation or region extract"):
-        main(["--lake", str(root)])
-
-
-def test_script_runs_as_glue_would_and_reports_bad_arguments_in_one_line(tmp_path):
-    root = tmp_path / "lake"
-    _write(root, "part", b"1|name|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n")
-    script = str(REPO / "jobs" / "transform.py")
-
-    refused = subprocess.run(
-        [sys.executable, script, "--lake", str(root), "--batch_id", "no spaces"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert refused.returncode == 2
-    assert refused.stderr.strip() == (
-        "error: invalid batch id 'no spaces': use letters, digits, '_', '.', '-'"
-    )
-
-    # As with an activated virtualenv: spark-submit finds Spark and Python through PATH.
-    venv_bin = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
-    ran = subprocess.run(
-        [
-            "spark-submit",
-            script,
-            "--JOB_NAME",
-            "transform",
-            "--lake",
-            str(root),
-            "--batch_id",
-            "s1",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
-    assert ran.returncode == 0, ran.stderr[-2000:]
-    assert "curated dim_part     written=1" in ran.stdout
-    assert list((root / "curated" / "dim_part" / "batch_id=s1").glob("part-*.parquet"))
+def test_an_unknown_dataset_is_refused_with_the_declared_ones(tmp_path):
+    with pytest.raises(UserError, match="unknown dataset 'nope'; declared: .*tpch"):
+        main(["--dataset", "nope", "--lake", str(tmp_path / "lake")])

@@ -1,14 +1,16 @@
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from chispa import assert_df_equality
 from pyspark.sql.types import StructField, StructType
 
+from transforms.declaration import Field, FileFormat, RawTable
 from transforms.parse import parse_lines, split_parsed
-from transforms.schemas import QUARANTINE_SCHEMA, RAW_TABLES
+from transforms.schemas import QUARANTINE_SCHEMA, spark_schema
+from transforms.tpch.dataset import DATASET
 
-NATION = RAW_TABLES["nation"]
-ORDERS = RAW_TABLES["orders"]
+NATION = DATASET.raw("nation")
+ORDERS = DATASET.raw("orders")
 SOURCE = "/lake/raw/tpch/orders/ingest_date=2025-01-01/orders.tbl"
 
 
@@ -24,7 +26,7 @@ def _orders_schema():
             StructField("source_file", QUARANTINE_SCHEMA["source_file"].dataType),
             StructField("raw_line", QUARANTINE_SCHEMA["raw_line"].dataType),
         ]
-        + list(ORDERS.spark_schema.fields)
+        + list(spark_schema(ORDERS.fields).fields)
     )
 
 
@@ -129,3 +131,85 @@ def test_every_line_comes_out_exactly_once(spark):
     lines = ["7|GERMANY|3|c|", "x|GERMANY|3|c|", "8|FRANCE|3|c|", "bad"]
     good, rejected = split_parsed(parse_lines(_lines(spark, *lines), NATION))
     assert sorted(r.raw_line for r in good.collect() + rejected.collect()) == sorted(lines)
+
+
+CSV_TABLE = RawTable(
+    name="things",
+    fields=(
+        Field("thing_id", "int", key=True),
+        Field("label", "string(5)"),
+        Field("weight", "double"),
+        Field("seen_at", "timestamp"),
+        Field("active", "boolean"),
+        Field("count", "decimal(4,0)"),
+    ),
+    format=FileFormat(delimiter=",", header=True, quote='"', null_tokens=("NA",)),
+)
+
+
+def _typed(spark, table, *raw_lines):
+    good, rejected = split_parsed(parse_lines(_lines(spark, *raw_lines), table))
+    return [tuple(r)[2:] for r in good.orderBy("raw_line").collect()], [
+        (r.raw_line, r.reason) for r in rejected.orderBy("raw_line").collect()
+    ]
+
+
+def test_quoted_csv_fields_keep_their_delimiters_and_doubled_quotes(spark):
+    good, rejected = _typed(
+        spark, CSV_TABLE, '1,"a,b",2.5,2013-01-01T10:00:00Z,true,7', '2,"x""y",NA,NA,NA,NA'
+    )
+    assert rejected == []
+    assert good == [
+        (1, "a,b", 2.5, datetime(2013, 1, 1, 10, 0), True, Decimal("7")),
+        (2, 'x"y', None, None, None, None),
+    ]
+
+
+def test_the_header_line_is_neither_a_row_nor_a_rejection(spark):
+    parsed = parse_lines(
+        _lines(spark, "thing_id,label,weight,seen_at,active,count", "1,a,1,NA,NA,1"), CSV_TABLE
+    )
+    good, rejected = split_parsed(parsed)
+    assert [r.thing_id for r in good.collect()] == [1]
+    assert rejected.count() == 0
+    assert parsed.where("is_header").count() == 1
+
+
+def test_a_string_longer_than_its_declared_bytes_is_rejected_counting_utf8_bytes(spark):
+    # "ééé" is 3 characters but 6 bytes: Redshift's VARCHAR(5) would refuse it too.
+    good, rejected = _typed(spark, CSV_TABLE, "1,ééé,1,NA,NA,1", "2,abcde,1,NA,NA,1")
+    assert [g[0] for g in good] == [2]
+    assert rejected == [("1,ééé,1,NA,NA,1", "field label: 6 bytes, longer than string(5)")]
+
+
+def test_malformed_doubles_booleans_timestamps_and_integral_decimals_are_rejected(spark):
+    _, rejected = _typed(
+        spark,
+        CSV_TABLE,
+        "1,a,5,755.94,NA,NA,NA",
+        "2,a,1e3x,NA,NA,NA",
+        "3,a,1,2013-02-30T00:00:00Z,NA,NA",
+        "4,a,1,NA,yes,NA",
+        "5,a,1,NA,NA,1.5",
+    )
+    assert rejected == [
+        ("1,a,5,755.94,NA,NA,NA", "expected 6 fields separated by ',', found 7"),
+        ("2,a,1e3x,NA,NA,NA", "field weight: '1e3x' is not a valid double"),
+        (
+            "3,a,1,2013-02-30T00:00:00Z,NA,NA",
+            "field seen_at: '2013-02-30T00:00:00Z' is not a valid timestamp",
+        ),
+        ("4,a,1,NA,yes,NA", "field active: 'yes' is not a valid boolean"),
+        ("5,a,1,NA,NA,1.5", "field count: '1.5' is not a valid decimal(4,0)"),
+    ]
+
+
+def test_latin1_extracts_are_decoded_as_latin1_and_utf8_ones_reject_latin1_bytes(spark, tmp_path):
+    from jobs.transform_inputs import read_lines
+
+    path = tmp_path / "x.csv"
+    path.write_bytes("1,café\n".encode("latin-1"))
+    latin1 = read_lines(spark, [str(path)], FileFormat(encoding="iso-8859-1"))
+    utf8 = read_lines(spark, [str(path)], FileFormat())
+    assert [r.raw_line for r in latin1.collect()] == ["1,café"]
+    assert [r.raw_line for r in utf8.collect()] == ["1,caf\ufffd"]

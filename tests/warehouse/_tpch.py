@@ -1,7 +1,7 @@
 """Curated Parquet built from tpchgen-cli output with DuckDB SQL, for the load tests and the bench.
 
-It stands in for the Spark transform: same tables, columns and Parquet types as
-transforms/schemas.py (cast column by column from the table definitions), not the same code.
+It stands in for the Spark transform: same tables, columns and Parquet types as the tpch
+declaration (cast column by column from the table definitions), not the same code.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.warehouse.tables import TABLES, quote, sql_type
-from transforms.schemas import RAW_TABLES
+from orchestration.warehouse.tables import get_table, quote, sql_type, tables_of
+from transforms.registry import get_dataset
+
+TABLES = tuple(t.name for t in tables_of("tpch"))
 
 _SELECTS = {
     "fact_sales": """
@@ -75,13 +77,13 @@ def generate_tbl(scale: float, out: Path) -> Path:
     return out
 
 
-def build_curated(tbl_dir: Path, out_dir: Path, tables: tuple[str, ...] = tuple(TABLES)) -> dict:
+def build_curated(tbl_dir: Path, out_dir: Path, tables: tuple[str, ...] = TABLES) -> dict:
     """Write `<out_dir>/<table>/part-00000.parquet` for each table; return table -> folder."""
     conn = duckdb.connect()
     conn.execute("SET enable_progress_bar = false")
     for raw in {source for table in tables for source in _SOURCES[table]}:
-        fields = RAW_TABLES[raw].fields
-        columns = {f.name: sql_type(f.data_type.simpleString(), "duckdb") for f in fields}
+        fields = get_dataset("tpch").raw(raw).fields
+        columns = {f.name: sql_type(f.column_type, "duckdb") for f in fields}
         columns["trailing_delimiter"] = "VARCHAR"  # every .tbl line ends with '|'
         conn.execute(
             f"CREATE VIEW {raw} AS SELECT * FROM read_csv('{tbl_dir / raw}.tbl', delim='|', "
@@ -89,11 +91,11 @@ def build_curated(tbl_dir: Path, out_dir: Path, tables: tuple[str, ...] = tuple(
         )
     folders = {}
     for table in tables:
-        definition = TABLES[table]
+        definition = get_table("tpch", table)
         folder = out_dir / table
         folder.mkdir(parents=True, exist_ok=True)
         casts = ", ".join(
-            f"CAST({quote(c.name)} AS {sql_type(c.data_type, 'duckdb')}) AS {quote(c.name)}"
+            f"CAST({quote(c.name)} AS {sql_type(c.column_type, 'duckdb')}) AS {quote(c.name)}"
             for c in definition.columns
         )
         conn.execute(

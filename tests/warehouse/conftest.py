@@ -16,7 +16,7 @@ import pytest
 
 from orchestration.warehouse.duckdb_adapter import DuckDBWarehouse
 from orchestration.warehouse.postgres_adapter import PostgresWarehouse
-from orchestration.warehouse.tables import AUDIT_TABLE, TABLES
+from orchestration.warehouse.tables import TableDef, get_table
 from tests.warehouse import _tpch
 
 DSN_VARIABLE = "SFN_ETL_TEST_PG_DSN"
@@ -42,15 +42,19 @@ def pg_dsn() -> Iterator[str]:
 
 @pytest.fixture
 def write_curated(tmp_path: Path) -> Callable[..., str]:
-    """Write rows as a Spark-like curated batch folder: part files plus _SUCCESS and .crc."""
+    """Write rows as a Spark-like curated batch folder: part files plus _SUCCESS and .crc.
+    `table` is a TableDef or the name of a tpch table."""
 
-    def write(table: str, rows: list[dict] | pa.Table, batch_id: str = "b1", parts: int = 1) -> str:
-        folder = tmp_path / "curated" / table / f"batch_id={batch_id}"
+    def write(
+        table: TableDef | str, rows: list[dict] | pa.Table, batch_id: str = "b1", parts: int = 1
+    ) -> str:
+        definition = table if isinstance(table, TableDef) else get_table("tpch", table)
+        folder = tmp_path / "curated" / definition.schema / definition.name / f"batch_id={batch_id}"
         folder.mkdir(parents=True, exist_ok=True)
         data = (
             rows
             if isinstance(rows, pa.Table)
-            else pa.Table.from_pylist(rows, TABLES[table].arrow_schema)
+            else pa.Table.from_pylist(rows, definition.arrow_schema)
         )
         size = -(-data.num_rows // parts)
         for part in range(parts):
@@ -119,13 +123,17 @@ def query(dialect: str, warehouse_url: str) -> Callable[[str], list[tuple]]:
 
 @pytest.fixture
 def snapshot(query: Callable[[str], list[tuple]]) -> Callable[[str], tuple[list, list]]:
-    """Every row of a target table and of the audit table, in a stable order."""
+    """Every row of a table (a TableDef or a tpch table's name) and of its schema's audit
+    table, in a stable order."""
 
-    def take(table: str) -> tuple[list, list]:
-        keys = ", ".join(TABLES[table].business_keys)
+    def take(table: TableDef | str) -> tuple[list, list]:
+        definition = table if isinstance(table, TableDef) else get_table("tpch", table)
+        keys = ", ".join(definition.business_keys)
         return (
-            query(f"SELECT * FROM {table} ORDER BY {keys}"),
-            query(f"SELECT * FROM {AUDIT_TABLE} ORDER BY batch_id, table_name"),
+            query(f"SELECT * FROM {definition.schema}.{definition.name} ORDER BY {keys}"),
+            query(
+                f"SELECT * FROM {definition.schema}.etl_load_audit ORDER BY batch_id, table_name"
+            ),
         )
 
     return take

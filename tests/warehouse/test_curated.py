@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from orchestration.warehouse.curated import (
     iter_batches,
     part_files,
 )
-from orchestration.warehouse.tables import TABLES
+from orchestration.warehouse.tables import get_table, table_def
+from tests.warehouse._datasets import SHOP, SHOP_ORDERS
 
-PART = TABLES["dim_part"]
+PART = get_table("tpch", "dim_part")
+ORDERS = table_def(SHOP, SHOP_ORDERS)
 
 
 def part_row(key: int, price: str = "9.99") -> dict:
@@ -80,7 +83,7 @@ def test_a_wrong_type_is_named_with_file_and_column(tmp_path):
 
     with pytest.raises(
         CuratedDataError,
-        match=f"^{path}: column 'size' of dim_part has type double, expected int32$",
+        match=f"^{path}: column 'size' of tpch.dim_part has type double, expected int32$",
     ):
         check_files(str(tmp_path), PART)
 
@@ -91,14 +94,16 @@ def test_a_decimal_with_another_scale_is_refused(tmp_path):
         lambda t: t.set_column(7, "retail_price", t["retail_price"].cast(pa.decimal128(15, 3))),
     )
 
-    with pytest.raises(CuratedDataError, match=f"^{path}: column 'retail_price' of dim_part"):
+    with pytest.raises(CuratedDataError, match=f"^{path}: column 'retail_price' of tpch.dim_part"):
         check_files(str(tmp_path), PART)
 
 
 def test_a_missing_column_is_named(tmp_path):
     path = _write_with(tmp_path, lambda t: t.drop_columns(["brand"]))
 
-    with pytest.raises(CuratedDataError, match=f"^{path}: column 'brand' of dim_part is missing$"):
+    with pytest.raises(
+        CuratedDataError, match=f"^{path}: column 'brand' of tpch.dim_part is missing$"
+    ):
         check_files(str(tmp_path), PART)
 
 
@@ -106,7 +111,7 @@ def test_an_unexpected_column_is_named(tmp_path):
     path = _write_with(tmp_path, lambda t: t.append_column("comment", pa.array(["x"])))
 
     with pytest.raises(
-        CuratedDataError, match=f"^{path}: column 'comment' is not a column of dim_part$"
+        CuratedDataError, match=f"^{path}: column 'comment' is not a column of tpch.dim_part$"
     ):
         check_files(str(tmp_path), PART)
 
@@ -116,6 +121,80 @@ def test_a_file_that_is_not_parquet_is_named(tmp_path):
 
     with pytest.raises(CuratedDataError, match=f"^{tmp_path}/part-0.parquet: not a readable"):
         check_files(str(tmp_path), PART)
+
+
+def order(placed_at: datetime) -> dict:
+    return {
+        "order_id": 1,
+        "line": 1,
+        "status": "paid",
+        "amount": 0.1,
+        "total": Decimal("12.50"),
+        "placed_at": placed_at,
+        "placed_on": placed_at.date(),
+        "paid": True,
+    }
+
+
+def test_spark_int96_timestamps_are_read_as_microseconds_even_past_2262(tmp_path):
+    # Spark 3.5 writes timestamps as INT96 by default; Arrow would read them as nanoseconds,
+    # which overflow after 2262-04-11.
+    stamps = [datetime(2013, 1, 1, 5, 17, 3, 123456), datetime(2999, 12, 31, 23, 59, 59, 999999)]
+    data = pa.Table.from_pylist([order(t) for t in stamps], ORDERS.arrow_schema)
+    pq.write_table(data, tmp_path / "part-0.parquet", use_deprecated_int96_timestamps=True)
+
+    (batch,) = iter_batches(str(tmp_path), ORDERS)
+
+    assert pq.ParquetFile(tmp_path / "part-0.parquet").schema.column(5).physical_type == "INT96"
+    assert batch.schema.field("placed_at").type == pa.timestamp("us")
+    assert batch.column("placed_at").to_pylist() == stamps
+
+
+def test_utc_timestamps_and_single_precision_floats_are_cast_to_the_table_schema(tmp_path):
+    data = pa.Table.from_pylist([order(datetime(2013, 1, 1, 5, 17, 3))], ORDERS.arrow_schema)
+    utc = data["placed_at"].cast(pa.timestamp("ms", tz="UTC"))
+    data = data.set_column(5, "placed_at", utc)
+    data = data.set_column(3, "amount", pa.array([0.5], pa.float32()))
+    pq.write_table(data, tmp_path / "part-0.parquet")
+
+    (batch,) = iter_batches(str(tmp_path), ORDERS)
+
+    assert batch.schema.equals(ORDERS.arrow_schema)
+    assert batch.to_pylist()[0]["placed_at"] == datetime(2013, 1, 1, 5, 17, 3)
+    assert batch.to_pylist()[0]["amount"] == 0.5
+
+
+def test_a_timestamp_finer_than_microseconds_is_refused_not_truncated(tmp_path):
+    ns = pa.array([int(datetime(2013, 1, 1, tzinfo=UTC).timestamp()) * 10**9 + 1], pa.int64())
+    data = pa.Table.from_pylist([order(datetime(2013, 1, 1))], ORDERS.arrow_schema)
+    data = data.set_column(5, "placed_at", ns.cast(pa.timestamp("ns")))
+    pq.write_table(data, tmp_path / "part-0.parquet", coerce_timestamps=None)
+
+    with pytest.raises(CuratedDataError, match="column 'placed_at': .* would lose data"):
+        list(iter_batches(str(tmp_path), ORDERS))
+
+
+@pytest.mark.parametrize(
+    ("column", "wrong", "expected"),
+    [
+        (3, pa.array([1], pa.int64()), "has type int64, expected double"),
+        (
+            5,
+            pa.array([datetime(2013, 1, 1)], pa.timestamp("us", tz="Europe/Paris")),
+            r"has type timestamp\[us, tz=Europe/Paris\], expected timestamp\[us\]",
+        ),
+        (7, pa.array(["true"]), "has type string, expected bool"),
+    ],
+)
+def test_a_double_timestamp_or_boolean_of_another_kind_is_refused(
+    tmp_path, column, wrong, expected
+):
+    data = pa.Table.from_pylist([order(datetime(2013, 1, 1))], ORDERS.arrow_schema)
+    name = ORDERS.column_names[column]
+    pq.write_table(data.set_column(column, name, wrong), tmp_path / "part-0.parquet")
+
+    with pytest.raises(CuratedDataError, match=f"column '{name}' of shop.orders {expected}"):
+        check_files(str(tmp_path), ORDERS)
 
 
 def test_find_duplicate_key_returns_the_smallest_repeated_key_across_files(write_curated):

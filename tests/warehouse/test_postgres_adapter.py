@@ -40,11 +40,11 @@ def test_copy_keeps_every_string_exactly_and_tells_empty_from_null(pg_dsn, write
     ]
     rows = [customer(key, name) for key, name in enumerate(names, start=1)]
     with PostgresWarehouse(pg_dsn) as warehouse:
-        warehouse.load("b1", "dim_customer", write_curated("dim_customer", rows))
+        warehouse.load("b1", "tpch", "dim_customer", write_curated("dim_customer", rows))
 
     with psycopg.connect(pg_dsn) as conn:
         loaded = conn.execute(
-            "SELECT name, address, phone, account_balance, nation_key FROM dim_customer "
+            "SELECT name, address, phone, account_balance, nation_key FROM tpch.dim_customer "
             "ORDER BY customer_key"
         ).fetchall()
 
@@ -63,7 +63,7 @@ def test_rows_are_streamed_to_copy_in_bounded_record_batches(pg_dsn, tpch_curate
     monkeypatch.setattr(curated, "iter_batches", spy)
 
     with PostgresWarehouse(pg_dsn, batch_rows=1000) as warehouse:
-        result = warehouse.load("b1", "fact_sales", str(tpch_curated_001["fact_sales"]))
+        result = warehouse.load("b1", "tpch", "fact_sales", str(tpch_curated_001["fact_sales"]))
 
     assert result.inserted == 60175
     assert (len(sizes), max(sizes), sum(sizes)) == (61, 1000, 60175)
@@ -77,7 +77,7 @@ def test_concurrent_loads_of_the_same_batch_apply_it_once(pg_dsn, tpch_curated_0
     def load() -> None:
         with PostgresWarehouse(pg_dsn) as warehouse:
             start.wait()
-            results.append(warehouse.load("b1", "fact_sales", uri))
+            results.append(warehouse.load("b1", "tpch", "fact_sales", uri))
 
     threads = [threading.Thread(target=load) for _ in range(2)]
     for thread in threads:
@@ -87,5 +87,18 @@ def test_concurrent_loads_of_the_same_batch_apply_it_once(pg_dsn, tpch_curated_0
 
     assert sorted((r.skipped, r.inserted) for r in results) == [(False, 60175), (True, 0)]
     with psycopg.connect(pg_dsn) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM fact_sales").fetchone() == (60175,)
-        assert conn.execute("SELECT COUNT(*) FROM etl_load_audit").fetchone() == (1,)
+        assert conn.execute("SELECT COUNT(*) FROM tpch.fact_sales").fetchone() == (60175,)
+        assert conn.execute("SELECT COUNT(*) FROM tpch.etl_load_audit").fetchone() == (1,)
+
+
+def test_a_dataset_schema_is_the_only_schema_a_load_creates(pg_dsn, write_curated):
+    rows = [customer(1, "a")]
+    with PostgresWarehouse(pg_dsn) as warehouse:
+        warehouse.load("b1", "tpch", "dim_customer", write_curated("dim_customer", rows))
+
+    with psycopg.connect(pg_dsn) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables "
+            "WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+        ).fetchall()
+    assert tables == [("tpch", "dim_customer"), ("tpch", "etl_load_audit")]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.tpch.geography import attach_geography, build_geography, unknown_nation
 from transforms.split import Split
+from transforms.tpch.geography import attach_geography, build_geography, unknown_nation
 
 
 def build_dim_supplier(supplier: DataFrame, nation: DataFrame, region: DataFrame) -> Split:

@@ -4,7 +4,7 @@ import pytest
 
 from orchestration.errors import UserError
 from orchestration.lake import Lake
-from orchestration.seed import seed
+from transforms.tpch.seed import seed
 
 
 def _files(root: Path) -> dict[str, int]:

@@ -2,9 +2,8 @@ from decimal import Decimal
 
 from chispa import assert_df_equality
 
-from tests.transforms._dims import raw_rows
-from transforms.dim_part import build_dim_part
-from transforms.schemas import DIM_PART
+from tests.transforms.tpch._dims import curated_schema, raw_rows
+from transforms.tpch.dim_part import build_dim_part
 
 
 def test_parts_are_renamed_to_the_star_schema(spark):
@@ -36,6 +35,6 @@ def test_parts_are_renamed_to_the_star_schema(spark):
                 Decimal("901.00"),
             )
         ],
-        DIM_PART,
+        curated_schema("dim_part"),
     )
     assert_df_equality(build_dim_part(part), expected, ignore_nullable=True)

@@ -2,8 +2,8 @@ from datetime import date
 
 from chispa import assert_df_equality
 
-from transforms.dim_date import build_dim_date
-from transforms.schemas import DIM_DATE
+from tests.transforms.tpch._dims import curated_schema
+from transforms.tpch.dim_date import build_dim_date
 
 
 def _facts(spark, *date_rows):
@@ -23,7 +23,7 @@ def test_days_span_every_fact_date_including_a_leap_day(spark):
             (19960229, date(1996, 2, 29), 1996, 1, 2, "February", 29, 4, "Thursday", 9, False),
             (19960301, date(1996, 3, 1), 1996, 1, 3, "March", 1, 5, "Friday", 9, False),
         ],
-        DIM_DATE,
+        curated_schema("dim_date"),
     )
     assert_df_equality(build_dim_date(facts), expected, ignore_row_order=True, ignore_nullable=True)
 

@@ -3,15 +3,16 @@ from decimal import Decimal
 
 from chispa import assert_df_equality
 
-from transforms.fact_sales import build_fact_sales
-from transforms.schemas import FACT_SALES, QUARANTINE_SCHEMA, RAW_TABLES
+from tests.transforms.tpch._dims import curated_schema, raw_schema
+from transforms.schemas import QUARANTINE_SCHEMA
+from transforms.tpch.fact_sales import build_fact_sales
 
 SOURCE = "/lake/raw/tpch/lineitem/ingest_date=2025-01-01/lineitem.tbl"
 
 
 def _lineitem(spark, *rows):
     schema = "source_file string, raw_line string, " + ", ".join(
-        f"{f.name} {f.data_type.simpleString()}" for f in RAW_TABLES["lineitem"].fields
+        f"{f.name} {f.dataType.simpleString()}" for f in raw_schema("lineitem").fields
     )
     return spark.createDataFrame([(SOURCE, f"line {r[0]}/{r[3]}", *r) for r in rows], schema)
 
@@ -40,7 +41,7 @@ def _line(order_key, line_number, price, discount):
 def _orders(spark):
     return spark.createDataFrame(
         [(1, 370, "O", Decimal("100.00"), date(1996, 1, 2), "5-LOW", "Clerk#1", 0, "c")],
-        RAW_TABLES["orders"].spark_schema,
+        raw_schema("orders"),
     )
 
 
@@ -75,7 +76,8 @@ def test_lines_join_their_order_with_revenue_at_decimal_precision(spark):
 
     # 24710.35 * 0.96 = 23721.936 -> 23721.94; 0.05 * 0.95 = 0.0475 -> 0.05 (half-up).
     expected = spark.createDataFrame(
-        [row(1, "24710.35", "0.04", "23721.94"), row(2, "0.05", "0.05", "0.05")], FACT_SALES
+        [row(1, "24710.35", "0.04", "23721.94"), row(2, "0.05", "0.05", "0.05")],
+        curated_schema("fact_sales"),
     )
     assert_df_equality(fact, expected, ignore_row_order=True, ignore_nullable=True)
 

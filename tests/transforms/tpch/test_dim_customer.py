@@ -2,9 +2,9 @@ from decimal import Decimal
 
 from chispa import assert_df_equality
 
-from tests.transforms._dims import SOURCE, geography, raw_rows
-from transforms.dim_customer import build_dim_customer
-from transforms.schemas import DIM_CUSTOMER, QUARANTINE_SCHEMA
+from tests.transforms.tpch._dims import SOURCE, curated_schema, geography, raw_rows
+from transforms.schemas import QUARANTINE_SCHEMA
+from transforms.tpch.dim_customer import build_dim_customer
 
 
 def test_customers_get_nation_and_region_and_unknown_nation_is_rejected(spark):
@@ -14,7 +14,7 @@ def test_customers_get_nation_and_region_and_unknown_nation_is_rejected(spark):
         (1, "Customer#1", "addr", 7, "17-111", Decimal("711.56"), "BUILDING", "c"),
         (2, "Customer#2", "addr", 42, "27-222", Decimal("-9.99"), "MACHINERY", "c"),
     )
-    result = build_dim_customer(customer, geography(spark))
+    result = build_dim_customer(customer, *geography(spark))
 
     expected = spark.createDataFrame(
         [
@@ -31,7 +31,7 @@ def test_customers_get_nation_and_region_and_unknown_nation_is_rejected(spark):
                 "EUROPE",
             )
         ],
-        DIM_CUSTOMER,
+        curated_schema("dim_customer"),
     )
     assert_df_equality(result.good, expected, ignore_nullable=True)
     rejected = spark.createDataFrame(

@@ -1,0 +1,110 @@
+"""Building a dataset's curated tables from its de-duplicated raw tables, as declared.
+
+Each curated table's builder (transforms/<dataset>/<module>.py) gets its declared inputs in
+order: raw tables of the batch, or curated tables written before it (read back from their
+Parquet); an input the batch has no rows for arrives empty, with its schema. What a builder
+returns is checked against the declaration before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StringType, StructField, StructType
+
+from transforms.declaration import CuratedTable, Dataset, DeclarationError
+from transforms.registry import resolve
+from transforms.schemas import spark_schema
+from transforms.split import Split
+
+
+def build_curated(
+    spark: SparkSession,
+    dataset: Dataset,
+    latest: dict[str, DataFrame],
+    rejected: dict[str, list[DataFrame]],
+    uri_of: Callable[[str], str],
+) -> dict[str, dict]:
+    """Build and write every curated table the batch has input for; `{table: {uri, written,
+    generated}}`. Rejected rows are appended to `rejected[<source raw table>]`."""
+    written: dict[str, dict] = {}
+    for table in dataset.curated_tables:
+        if not _has_input(table, latest, written):
+            continue
+        inputs = [_input(spark, dataset, name, latest, written) for name in table.inputs]
+        built = resolve(dataset, table.build)(*inputs)
+        if isinstance(built, Split):
+            rejected[table.source].append(built.rejected)
+            built = built.good
+        frame = conform(dataset, table, built)
+        generated = 0
+        if table.unknown_member is not None:
+            frame = frame.unionByName(unknown_member_row(spark, table))
+            generated = 1
+        uri = uri_of(table.name)
+        written[table.name] = {
+            "uri": uri,
+            "written": write_and_count(spark, frame, uri),
+            "generated": generated,
+        }
+    return written
+
+
+def _has_input(table: CuratedTable, latest: dict, written: dict) -> bool:
+    """Built when its source is in the batch; a derived table when its first input is."""
+    first = table.source or table.inputs[0]
+    return first in latest or first in written
+
+
+def _input(
+    spark: SparkSession, dataset: Dataset, name: str, latest: dict, written: dict
+) -> DataFrame:
+    if name in latest:
+        return latest[name]
+    if name in written:
+        return spark.read.parquet(written[name]["uri"])
+    if name in {t.name for t in dataset.raw_tables}:
+        lineage = [StructField("source_file", StringType()), StructField("raw_line", StringType())]
+        schema = StructType(lineage + list(spark_schema(dataset.raw(name).fields).fields))
+    else:
+        schema = spark_schema(dataset.curated(name).columns)
+    return spark.createDataFrame([], schema)
+
+
+def conform(dataset: Dataset, table: CuratedTable, frame: DataFrame) -> DataFrame:
+    """The builder's output in the declared column order; a DeclarationError naming the
+    builder and the column when it returns another column set or another type."""
+    builder = f"{dataset.package}.{table.build}"
+    declared = spark_schema(table.columns)
+    actual = {f.name: f.dataType for f in frame.schema.fields}
+    for name in actual:
+        if name not in declared.fieldNames():
+            raise DeclarationError(
+                f"{builder} returned column {name!r}, which {dataset.package}.dataset does not "
+                f"list for {table.name}"
+            )
+    for field in declared.fields:
+        if field.name not in actual:
+            raise DeclarationError(
+                f"{builder} did not return column {field.name!r} of {table.name}"
+            )
+        if actual[field.name] != field.dataType:
+            raise DeclarationError(
+                f"{builder} returned {table.name}.{field.name} as "
+                f"{actual[field.name].simpleString()}, declared {field.dataType.simpleString()}"
+            )
+    return frame.select(*declared.fieldNames())
+
+
+def unknown_member_row(spark: SparkSession, table: CuratedTable) -> DataFrame:
+    member = table.unknown_member or {}
+    schema = spark_schema(table.columns)
+    return spark.createDataFrame([tuple(member.get(n) for n in schema.fieldNames())], schema)
+
+
+def write_and_count(spark: SparkSession, frame: DataFrame, uri: str) -> int:
+    """Write Parquet, then count what is stored (from its metadata): the report counts the
+    rows that landed, not the rows meant to."""
+    frame.write.mode("overwrite").parquet(uri)
+    return spark.read.parquet(uri).count()

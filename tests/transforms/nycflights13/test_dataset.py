@@ -1,0 +1,114 @@
+import json
+from pathlib import Path
+
+from chispa import assert_df_equality
+from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+from tests.transforms.nycflights13 import raw_rows, source_file
+from transforms import registry
+from transforms.nycflights13.dataset import DATASET
+from transforms.rules import apply_rules
+from transforms.schemas import QUARANTINE_SCHEMA
+
+WEATHER = DATASET.raw("weather")
+EWR_GALE = "EWR,2013,2,12,3,39.02,26.96,61.63,260,1048.36058,NA,0,1008.3,10,2013-02-12T08:00:00Z"
+JFK_SAME_HOUR = (
+    "JFK,2013,2,12,3,41,26.06,54.97,290,16.11092,26.46794,0,1008.5,10,2013-02-12T08:00:00Z"
+)
+EWR_NO_WIND_DIRECTION = (
+    "EWR,2013,1,3,11,30.92,14,49.01,NA,4.60312,NA,0,1021,10,2013-01-03T16:00:00Z"
+)
+
+
+def test_the_registry_loads_and_checks_the_declaration_and_its_suites():
+    dataset = registry.datasets()["nycflights13"]
+
+    registry.check_code(dataset)
+    assert dataset.package == "transforms.nycflights13"
+    assert dataset.load_order() == (
+        "dim_airport",
+        "dim_carrier",
+        "dim_date",
+        "dim_plane",
+        "fact_flights",
+        "fact_weather",
+    )
+
+
+def test_every_suite_builds_in_great_expectations_and_names_only_declared_columns():
+    dataset = registry.datasets()["nycflights13"]
+    for table in dataset.curated_tables:
+        suite = json.loads((Path(dataset.suites) / f"{table.name}.json").read_text())
+        columns = set(table.column_names)
+        assert suite["name"] == table.name
+        for entry in suite["expectations"]:
+            ExpectationConfiguration(type=entry["type"], kwargs=entry["kwargs"]).to_domain_obj()
+            kwargs = entry["kwargs"]
+            named = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+            assert set(named + kwargs.get("column_list", [])) <= columns, entry
+        for reference in suite["meta"].get("references", []):
+            assert reference["column"] in columns
+            assert reference["key"] in dataset.curated(reference["table"]).business_keys
+
+
+def test_every_fact_reference_is_declared_in_its_suite():
+    suites = {
+        name: json.loads(
+            (Path(registry.datasets()["nycflights13"].suites) / f"{name}.json").read_text()
+        )
+        for name in ("fact_flights", "fact_weather")
+    }
+    references = {
+        name: {(r["column"], r["table"]) for r in suite["meta"]["references"]}
+        for name, suite in suites.items()
+    }
+    assert references == {
+        "fact_flights": {
+            ("carrier_code", "dim_carrier"),
+            ("origin", "dim_airport"),
+            ("dest", "dim_airport"),
+            ("tail_number", "dim_plane"),
+            ("date_key", "dim_date"),
+        },
+        "fact_weather": {("origin", "dim_airport"), ("date_key", "dim_date")},
+    }
+
+
+def test_the_1048_mph_wind_at_newark_is_quarantined_and_a_normal_reading_passes(spark):
+    rows = raw_rows(spark, "weather", EWR_GALE, JFK_SAME_HOUR)
+
+    result = apply_rules(rows, WEATHER.rules)
+
+    expected = spark.createDataFrame(
+        [
+            (
+                source_file("weather"),
+                EWR_GALE,
+                "rule wind_speed_possible: wind speed outside 0-253 mph "
+                "(253 mph is the highest surface wind ever measured)",
+            )
+        ],
+        QUARANTINE_SCHEMA,
+    )
+    assert_df_equality(result.rejected, expected, ignore_nullable=True)
+    assert [r.raw_line for r in result.good.collect()] == [JFK_SAME_HOUR]
+
+
+def test_a_missing_measure_passes_the_weather_rules(spark):
+    rows = raw_rows(spark, "weather", EWR_NO_WIND_DIRECTION)
+
+    result = apply_rules(rows, WEATHER.rules)
+
+    assert result.rejected.count() == 0
+    assert [r.raw_line for r in result.good.collect()] == [EWR_NO_WIND_DIRECTION]
+
+
+def test_a_day_that_does_not_exist_is_quarantined(spark):
+    february_30 = EWR_NO_WIND_DIRECTION.replace("2013,1,3,", "2013,2,30,")
+    rows = raw_rows(spark, "weather", february_30)
+
+    result = apply_rules(rows, WEATHER.rules)
+
+    assert [r.reason for r in result.rejected.collect()] == [
+        "rule calendar_date: year, month and day are not a calendar date"
+    ]
