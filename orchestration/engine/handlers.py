@@ -185,9 +185,12 @@ class LocalServices:
             raise ServiceError("glue", "InvalidInputException", f"glue:{action} is not local")
         if self.catalog_path is None:
             raise ServiceError("glue", "EntityNotFoundException", "no local catalog configured")
-        from orchestration.catalog import LocalCatalog
+        from orchestration.catalog import CatalogError, LocalCatalog
 
-        return LocalCatalog(self.catalog_path).batch_create_partition(request)
+        try:
+            return LocalCatalog(self.catalog_path).batch_create_partition(request)
+        except CatalogError as exc:
+            raise ServiceError("glue", exc.code, str(exc)) from exc
 
     # -- S3 -------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """The warehouse's target tables, built from the dataset declarations.
 
 Every dataset loads into a schema of its own, named after it, which also holds that dataset's
-load audit table: two datasets may both declare a table `orders` and never touch each other.
+load audit table: two datasets may both declare a table of one name and never touch each other.
 Columns, types, business keys, DISTKEY and SORTKEY come from the curated tables of the
 declaration (transforms/<dataset>/dataset.py), so a column added there reaches the warehouse
 without a second edit; this module adds only what the warehouse needs on top: SQL types per

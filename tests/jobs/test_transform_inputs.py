@@ -17,7 +17,8 @@ def _raw(root, table, name="x.tbl", content="1|a|\n"):
 def test_without_manifest_every_raw_file_is_taken_by_table(tmp_path):
     region = _raw(tmp_path, "region")
     nation = _raw(tmp_path, "nation")
-    batch = resolve_input(Lake(str(tmp_path)), None)
+    batch = resolve_input(Lake(str(tmp_path)), None, "tpch")
+    assert batch.dataset.name == "tpch"
     assert batch.tables == ["nation", "region"]
     assert batch.files_of("region") == [str(region)]
     assert batch.files_of("nation") == [str(nation)]
@@ -31,13 +32,14 @@ def test_manifest_listing_a_missing_file_names_it(tmp_path):
         json.dumps(
             {
                 "batch_id": "b1",
+                "dataset": "tpch",
                 "created_at": "now",
                 "files": [{"uri": gone, "table": "region", "size": 1, "etag": "e"}],
             }
         )
     )
     with pytest.raises(UserError, match=f"lists missing files: {gone}"):
-        resolve_input(Lake(str(tmp_path)), str(manifest))
+        resolve_input(Lake(str(tmp_path)), str(manifest), None)
 
 
 def test_corrupted_manifest_is_named(tmp_path):
@@ -45,13 +47,24 @@ def test_corrupted_manifest_is_named(tmp_path):
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"batch_id": "b1", "files": [')
     with pytest.raises(UserError, match=f"not valid JSON: {manifest}"):
-        resolve_input(Lake(str(tmp_path)), str(manifest))
+        resolve_input(Lake(str(tmp_path)), str(manifest), None)
 
 
-def test_file_of_a_table_without_schema_is_refused(tmp_path):
+def test_a_file_no_raw_table_claims_is_not_taken(tmp_path):
     _raw(tmp_path, "partsupp")
-    with pytest.raises(UserError, match=r"no raw schema for partsupp \(.*partsupp.*x\.tbl\)"):
-        resolve_input(Lake(str(tmp_path)), None)
+    region = _raw(tmp_path, "region")
+    batch = resolve_input(Lake(str(tmp_path)), None, "tpch")
+    assert [f.uri for f in batch.files] == [str(region)]
+
+
+def test_a_manifest_of_another_dataset_is_refused(tmp_path):
+    manifest = tmp_path / "manifests" / "b1.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(
+        json.dumps({"batch_id": "b1", "dataset": "tpch", "created_at": "now", "files": []})
+    )
+    with pytest.raises(UserError, match="--dataset nycflights13 but manifest .* a batch of tpch"):
+        resolve_input(Lake(str(tmp_path)), str(manifest), "nycflights13")
 
 
 def test_files_spark_never_saw_are_the_empty_ones():

@@ -6,7 +6,6 @@ import duckdb
 import pytest
 from pyspark.sql import functions as F
 
-import jobs.validation_suites
 from jobs import transform
 from jobs.validate import main
 from jobs.validation_checks import KEYS_EXIST, RECONCILED
@@ -22,7 +21,7 @@ def _first_line():
 
 
 def _validate(root: Path, warehouse: str, *extra: str) -> dict:
-    argv = ["--JOB_NAME", "validate", "--lake", str(root), "--batch_id", BATCH]
+    argv = ["--JOB_NAME", "validate", "--dataset", "tpch", "--lake", str(root), "--batch_id", BATCH]
     assert main([*argv, "--warehouse", warehouse, *extra]) == 0
     return json.loads((root / "validation" / BATCH / "summary.json").read_text())
 
@@ -32,14 +31,14 @@ def _failures(summary: dict) -> dict:
 
 
 def _report_path(root: Path) -> Path:
-    return root / "curated" / "_reports" / f"batch_id={BATCH}" / "transform.json"
+    return root / "curated" / "tpch" / "_reports" / f"batch_id={BATCH}" / "transform.json"
 
 
 @pytest.fixture(scope="module")
 def transformed(spark, seeded_raw, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("validate") / "lake"
     shutil.copytree(seeded_raw, root)
-    assert transform.main(["--lake", str(root), "--batch_id", BATCH]) == 0
+    assert transform.main(["--dataset", "tpch", "--lake", str(root), "--batch_id", BATCH]) == 0
     return root
 
 
@@ -58,9 +57,10 @@ def warehouse_with_dimensions(transformed, tmp_path_factory) -> str:
     """A warehouse an earlier batch loaded the customers, parts and suppliers into."""
     path = tmp_path_factory.mktemp("loaded") / "warehouse.duckdb"
     with duckdb.connect(str(path)) as conn:
+        conn.execute("CREATE SCHEMA tpch")
         for table in DIMENSIONS:
-            files = transformed / "curated" / table / f"batch_id={BATCH}" / "*.parquet"
-            conn.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{files}')")
+            files = transformed / "curated" / "tpch" / table / f"batch_id={BATCH}" / "*.parquet"
+            conn.execute(f"CREATE TABLE tpch.{table} AS SELECT * FROM read_parquet('{files}')")
     return f"duckdb:///{path}"
 
 
@@ -72,13 +72,13 @@ def facts_batch(transformed, tmp_path) -> Path:
     report = json.loads(_report_path(root).read_text())
     for table in DIMENSIONS:
         del report["curated"][table]
-        shutil.rmtree(root / "curated" / table)
+        shutil.rmtree(root / "curated" / "tpch" / table)
     _report_path(root).write_text(json.dumps(report))
     return root
 
 
 def _rewrite_fact_sales(spark, root: Path, change) -> None:
-    folder = root / "curated" / "fact_sales" / f"batch_id={BATCH}"
+    folder = root / "curated" / "tpch" / "fact_sales" / f"batch_id={BATCH}"
     staged = folder.with_name("staged")
     change(spark.read.parquet(str(folder))).write.parquet(str(staged))
     shutil.rmtree(folder)
@@ -103,7 +103,11 @@ def test_clean_scale_001_batch_passes_every_suite(validated):
 def test_summary_lists_a_load_per_validated_table_dimensions_first(validated):
     root, summary = validated
     assert summary["loads"] == [
-        {"table": table, "curated_uri": str(root / "curated" / table / f"batch_id={BATCH}")}
+        {
+            "dataset": "tpch",
+            "table": table,
+            "curated_uri": str(root / "curated" / "tpch" / table / f"batch_id={BATCH}"),
+        }
         for table in ("dim_customer", "dim_date", "dim_part", "dim_supplier", "fact_sales")
     ]
 
@@ -172,6 +176,7 @@ CORRUPTIONS = {
                     "recounted": FACT_ROWS - 1,
                     "quarantined": 0,
                     "duplicates": 0,
+                    "generated": 0,
                 }
             ],
         },
@@ -223,10 +228,10 @@ def test_a_redshift_warehouse_skips_the_key_checks_with_a_note(facts_batch):
     assert summary["notes"] == [
         f"warehouse keys not checked: {ref} lives in Redshift (redshift-data://)"
         for ref in (
-            "dim_customer.customer_key",
-            "dim_part.part_key",
-            "dim_supplier.supplier_key",
-            "dim_date.date_key",
+            "tpch.dim_customer.customer_key",
+            "tpch.dim_part.part_key",
+            "tpch.dim_supplier.supplier_key",
+            "tpch.dim_date.date_key",
         )
     ]
 
@@ -255,10 +260,10 @@ def test_quarantined_share_threshold_comes_from_the_job_argument(facts_batch, em
 def test_a_table_in_the_report_but_missing_on_disk_stops_validation(transformed, tmp_path):
     root = tmp_path / "lake"
     shutil.copytree(transformed / "curated", root / "curated")
-    folder = root / "curated" / "dim_part" / f"batch_id={BATCH}"
+    folder = root / "curated" / "tpch" / "dim_part" / f"batch_id={BATCH}"
     shutil.rmtree(folder)
     with pytest.raises(UserError) as raised:
-        main(["--lake", str(root), "--batch_id", BATCH])
+        main(["--dataset", "tpch", "--lake", str(root), "--batch_id", BATCH])
     assert str(raised.value) == (
         f"batch {BATCH}: curated table missing, though listed in {_report_path(root)}: "
         f"dim_part (no Parquet under {folder})"
@@ -268,16 +273,12 @@ def test_a_table_in_the_report_but_missing_on_disk_stops_validation(transformed,
 def test_a_batch_never_transformed_stops_validation(tmp_path):
     report = _report_path(tmp_path).parent.parent / "batch_id=nope" / "transform.json"
     with pytest.raises(UserError, match=f"batch nope has no transform report: {report} is missing"):
+        main(["--dataset", "tpch", "--lake", str(tmp_path), "--batch_id", "nope"])
+
+
+def test_a_dataset_whose_batch_has_no_manifest_needs_the_dataset_named(tmp_path):
+    with pytest.raises(UserError, match="missing: .*/manifests/nope.json"):
         main(["--lake", str(tmp_path), "--batch_id", "nope"])
-
-
-def test_a_malformed_suite_stops_validation_naming_the_file(transformed, tmp_path, monkeypatch):
-    suites = tmp_path / "suites"
-    shutil.copytree(jobs.validation_suites.suites_root(), suites)
-    (suites / "fact_sales.json").write_text('{"name": "fact_sales", "expectations": [}')
-    monkeypatch.setattr(jobs.validation_suites, "suites_root", lambda: suites)
-    with pytest.raises(UserError, match=f"{suites}/fact_sales.json: not valid JSON \\(line 1: "):
-        main(["--lake", str(transformed), "--batch_id", BATCH])
 
 
 @pytest.mark.parametrize(
@@ -294,4 +295,9 @@ def test_bad_job_arguments_are_refused(argv, message):
 
 def test_a_share_outside_0_and_1_is_refused(transformed):
     with pytest.raises(UserError, match="--max_quarantine_share: '1.5' is not a share between"):
-        main(["--lake", str(transformed), "--batch_id", BATCH, "--max_quarantine_share", "1.5"])
+        main(
+            [
+                *("--dataset", "tpch", "--lake", str(transformed), "--batch_id", BATCH),
+                *("--max_quarantine_share", "1.5"),
+            ]
+        )

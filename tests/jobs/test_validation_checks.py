@@ -17,6 +17,11 @@ def test_reconciles_when_every_row_read_is_written_quarantined_or_a_duplicate():
     assert reconcile(97, COUNTS) == CheckResult(RECONCILED, None, True, 0, [])
 
 
+def test_a_generated_unknown_member_is_written_without_being_read():
+    counts = {**COUNTS, "written": 98, "generated": 1}
+    assert reconcile(98, counts) == CheckResult(RECONCILED, None, True, 0, [])
+
+
 def test_a_row_missing_from_the_parquet_is_one_row_unaccounted_for():
     assert reconcile(96, COUNTS) == CheckResult(
         RECONCILED,

@@ -3,7 +3,11 @@ from decimal import Decimal
 
 from jobs.validation_gx import SuiteRunner, docs_site_config
 from jobs.validation_suites import parse_suite
-from transforms.schemas import DIM_PART
+from transforms.registry import get_dataset
+from transforms.schemas import spark_schema
+
+TPCH = get_dataset("tpch")
+DIM_PART = spark_schema(TPCH.curated("dim_part").columns)
 
 
 def test_docs_site_is_a_folder_for_a_local_lake():
@@ -43,7 +47,7 @@ def _parts(spark, *sizes: int):
 
 def test_failed_expectations_come_back_with_counts_and_unexpected_values(spark, tmp_path):
     runner = SuiteRunner("b1", str(tmp_path / "docs"))
-    suite = parse_suite(json.dumps(SUITE), "dim_part", "dim_part.json")
+    suite = parse_suite(json.dumps(SUITE), TPCH, "dim_part", "dim_part.json")
 
     result = runner.run(suite, _parts(spark, 7, 51, 99, 51))
 
@@ -59,7 +63,7 @@ def test_failed_expectations_come_back_with_counts_and_unexpected_values(spark, 
 
 def test_data_docs_of_the_batch_land_in_the_configured_folder(spark, tmp_path):
     runner = SuiteRunner("b1", str(tmp_path / "docs"))
-    runner.run(parse_suite(json.dumps(SUITE), "dim_part", "dim_part.json"), _parts(spark, 7))
+    runner.run(parse_suite(json.dumps(SUITE), TPCH, "dim_part", "dim_part.json"), _parts(spark, 7))
     runner.build_docs()
 
     assert "validations/dim_part/b1/" in (tmp_path / "docs" / "index.html").read_text()

@@ -1,26 +1,32 @@
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
 
-from jobs.validation_suites import Reference, SuiteError, load_suite, parse_suite, suites_root
-from transforms.schemas import CURATED_BUSINESS_KEYS, CURATED_SCHEMAS
+from jobs.validation_suites import Reference, SuiteError, load_suite, parse_suite
+from transforms.registry import datasets
+
+TPCH = datasets()["tpch"]
+EVERY_TABLE = [(d, t.name) for d in datasets().values() for t in d.curated_tables]
 
 
-def _kinds(table: str) -> dict[str, set]:
+def _kinds(dataset, table: str) -> dict[str, set]:
     """expectation type -> the columns (or column lists) it is applied to."""
     kinds: dict[str, set] = {}
-    for expectation in load_suite(table).expectations:
+    for expectation in load_suite(dataset, table).expectations:
         kwargs = expectation.configuration.kwargs
         target = kwargs.get("column") or tuple(kwargs.get("column_list", ())) or None
         kinds.setdefault(expectation.expectation_type, set()).add(target)
     return kinds
 
 
-@pytest.mark.parametrize("table", sorted(CURATED_SCHEMAS))
-def test_every_curated_table_has_a_suite_guarding_its_business_keys(table):
-    kinds = _kinds(table)
-    keys = CURATED_BUSINESS_KEYS[table]
+@pytest.mark.parametrize(
+    ("dataset", "table"), EVERY_TABLE, ids=[f"{d.name}.{t}" for d, t in EVERY_TABLE]
+)
+def test_every_curated_table_has_a_suite_guarding_its_business_keys(dataset, table):
+    kinds = _kinds(dataset, table)
+    keys = dataset.curated(table).business_keys
     assert set(keys) <= kinds["expect_column_values_to_not_be_null"]
     unique = (
         kinds.get("expect_column_values_to_be_unique", set())
@@ -31,18 +37,13 @@ def test_every_curated_table_has_a_suite_guarding_its_business_keys(table):
     assert kinds["expect_table_row_count_to_be_between"] == {None}
 
 
-def test_suites_ship_as_package_data_next_to_the_expectations_package():
-    names = sorted(p.name for p in suites_root().iterdir() if p.name.endswith(".json"))
-    assert names == sorted(f"{table}.json" for table in CURATED_SCHEMAS)
-
-
 def test_fact_sales_suite_holds_the_tpch_ranges_and_sets():
     between = {
         e.configuration.kwargs["column"]: (
             e.configuration.kwargs.get("min_value"),
             e.configuration.kwargs.get("max_value"),
         )
-        for e in load_suite("fact_sales").expectations
+        for e in load_suite(TPCH, "fact_sales").expectations
         if e.expectation_type == "expect_column_values_to_be_between"
     }
     assert between["quantity"] == (1, 50)
@@ -52,7 +53,7 @@ def test_fact_sales_suite_holds_the_tpch_ranges_and_sets():
     assert {str(between[c][1]) for c in ("ship_date", "receipt_date")} == {"1998-12-31"}
     sets = {
         e.configuration.kwargs["column"]: set(e.configuration.kwargs["value_set"])
-        for e in load_suite("fact_sales").expectations
+        for e in load_suite(TPCH, "fact_sales").expectations
         if e.expectation_type == "expect_column_values_to_be_in_set"
     }
     assert sets["ship_mode"] == {"REG AIR", "AIR", "RAIL", "SHIP", "TRUCK", "MAIL", "FOB"}
@@ -60,7 +61,7 @@ def test_fact_sales_suite_holds_the_tpch_ranges_and_sets():
 
 
 def test_fact_sales_keys_reference_every_dimension():
-    assert load_suite("fact_sales").references == (
+    assert load_suite(TPCH, "fact_sales").references == (
         Reference("customer_key", "dim_customer", "customer_key"),
         Reference("part_key", "dim_part", "part_key"),
         Reference("supplier_key", "dim_supplier", "supplier_key"),
@@ -104,7 +105,7 @@ NOT_NULL = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": 
 )
 def test_a_malformed_suite_is_an_error_naming_the_file_and_the_fault(text, message):
     with pytest.raises(SuiteError, match=message):
-        parse_suite(text, "dim_part", "/suites/dim_part.json")
+        parse_suite(text, TPCH, "dim_part", "/suites/dim_part.json")
 
 
 def test_a_missing_suite_file_is_named(tmp_path: Path):
@@ -113,11 +114,11 @@ def test_a_missing_suite_file_is_named(tmp_path: Path):
         match=f"no expectation suite for curated table 'dim_part': "
         f"{tmp_path}/dim_part.json is missing",
     ):
-        load_suite("dim_part", tmp_path)
+        load_suite(dataclasses.replace(TPCH, suites=str(tmp_path)), "dim_part")
 
 
 def test_a_suite_builds_a_fresh_gx_suite_each_time():
-    suite = load_suite("dim_part")
+    suite = load_suite(TPCH, "dim_part")
     first, second = suite.to_gx(), suite.to_gx()
     assert first.name == "dim_part"
     assert len(first.expectations) == len(suite.expectations) == len(second.expectations)

@@ -3,6 +3,9 @@ from decimal import Decimal
 
 from jobs.validation_checks import CheckResult
 from jobs.validation_summary import build_summary, json_safe, table_entry
+from transforms.registry import get_dataset
+
+TPCH = get_dataset("tpch")
 
 PASSED = CheckResult("expect_column_values_to_not_be_null", "part_key", True, 0)
 FAILED = CheckResult("expect_column_values_to_be_between", "discount", False, 1, [Decimal("0.11")])
@@ -26,6 +29,7 @@ def test_a_table_entry_lists_only_the_failed_expectations_with_json_samples():
 def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
     summary = build_summary(
         "b1",
+        TPCH,
         {"fact_sales": [FAILED], "dim_part": [PASSED]},
         {"fact_sales": "/lake/curated/fact_sales/batch_id=b1", "dim_part": "/lake/p"},
         ["warehouse keys not checked: x"],
@@ -33,6 +37,7 @@ def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
     )
     assert summary == {
         "batch_id": "b1",
+        "dataset": "tpch",
         "success": False,
         "validated_at": "2025-01-02T03:04:05+00:00",
         "tables": {
@@ -40,17 +45,21 @@ def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
             "fact_sales": table_entry([FAILED]),
         },
         "loads": [
-            {"table": "dim_part", "curated_uri": "/lake/p"},
-            {"table": "fact_sales", "curated_uri": "/lake/curated/fact_sales/batch_id=b1"},
+            {"dataset": "tpch", "table": "dim_part", "curated_uri": "/lake/p"},
+            {
+                "dataset": "tpch",
+                "table": "fact_sales",
+                "curated_uri": "/lake/curated/fact_sales/batch_id=b1",
+            },
         ],
         "notes": ["warehouse keys not checked: x"],
     }
 
 
-def test_loads_put_dimensions_before_facts():
-    uris = {"fact_sales": "f", "dim_date": "d", "dim_customer": "c"}
-    loads = build_summary("b1", {}, uris)["loads"]
-    assert [load["table"] for load in loads] == ["dim_customer", "dim_date", "fact_sales"]
+def test_loads_put_dimensions_before_facts(tiny):
+    uris = {"fact_sale": "f", "dim_shop": "s", "dim_day": "d"}
+    loads = build_summary("b1", tiny, {}, uris)["loads"]
+    assert [load["table"] for load in loads] == ["dim_day", "dim_shop", "fact_sale"]
 
 
 def test_samples_become_json_values():

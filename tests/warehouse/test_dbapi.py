@@ -394,3 +394,15 @@ def test_a_changed_double_or_timestamp_is_an_update_and_an_unchanged_one_is_not(
         (2, 1.5000001, datetime(2013, 1, 1, 5, 17, 3, 123456)),
         (3, 1.5, datetime(2013, 1, 1, 5, 17, 3, 123457)),
     ]
+
+
+def test_utc_adjusted_timestamps_load_as_their_utc_time(write_curated, open_wh, query):
+    # What Spark writes with spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS.
+    uri = write_curated(SHOP_TABLE, [shop_order(1)], "b1")
+    data = pa.Table.from_pylist([shop_order(1)], SHOP_TABLE.arrow_schema)
+    utc = data["placed_at"].cast(pa.timestamp("us", tz="UTC"))
+    pq.write_table(data.set_column(5, "placed_at", utc), f"{uri}/part-00000-b1-c000.snappy.parquet")
+
+    open_wh().load_table("b1", SHOP_TABLE, uri)
+
+    assert query("SELECT placed_at FROM shop.orders") == [(datetime(2013, 1, 1, 5, 17, 3, 123456),)]

@@ -6,6 +6,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from tests.transforms.nycflights13 import raw_rows, source_file
 from transforms import registry
+from transforms.dedupe import keep_latest
 from transforms.nycflights13.dataset import DATASET
 from transforms.rules import apply_rules
 from transforms.schemas import QUARANTINE_SCHEMA
@@ -112,3 +113,33 @@ def test_a_day_that_does_not_exist_is_quarantined(spark):
     assert [r.reason for r in result.rejected.collect()] == [
         "rule calendar_date: year, month and day are not a calendar date"
     ]
+
+
+def test_only_airports_and_planes_have_an_unknown_member_whose_key_no_real_code_can_take():
+    members = {
+        t.name: t.unknown_member for t in DATASET.curated_tables if t.unknown_member is not None
+    }
+
+    # An unknown carrier is quarantined, so dim_carrier needs no unknown member.
+    assert sorted(members) == ["dim_airport", "dim_plane"]
+    for name, member in members.items():
+        (key,) = DATASET.curated(name).business_keys
+        column = next(c for c in DATASET.curated(name).columns if c.name == key)
+        assert member[key] == "?"
+        assert len(member[key].encode()) <= column.column_type.length
+        assert not member[key].isalnum()
+
+
+def test_the_hour_repeated_when_daylight_saving_time_ends_is_a_duplicate_reading(spark):
+    # 2013-11-03: 01:00 EDT (05:00 UTC) and 01:00 EST (06:00 UTC) are the same local hour.
+    daylight = "JFK,2013,11,3,1,53.96,37.94,54.51,320,9.20624,NA,0,1009.8,10,2013-11-03T05:00:00Z"
+    standard = (
+        "JFK,2013,11,3,1,51.98,37.94,58.62,310,6.904679999999999,NA,0,1010.5,10,"
+        "2013-11-03T06:00:00Z"
+    )
+    rows = raw_rows(spark, "weather", daylight, standard)
+
+    kept = keep_latest(rows, WEATHER.business_keys)
+
+    # Within one extract the de-duplication keeps the greater line.
+    assert [r.raw_line for r in kept.collect()] == [daylight]

@@ -26,7 +26,3 @@ def test_airports_keep_their_location_and_time_zone_and_a_missing_zone_stays_nul
     assert_df_equality(
         build_dim_airport(airports), expected, ignore_row_order=True, ignore_nullable=True
     )
-
-
-def test_the_unknown_airport_has_a_key_no_faa_code_can_take():
-    assert DIM_AIRPORT.unknown_member == {"airport_code": "?", "name": "Unknown airport"}

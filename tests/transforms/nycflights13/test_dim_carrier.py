@@ -16,7 +16,3 @@ def test_airlines_become_carriers_by_code(spark):
     assert_df_equality(
         build_dim_carrier(airlines), expected, ignore_row_order=True, ignore_nullable=True
     )
-
-
-def test_carriers_have_no_unknown_member_because_an_unknown_carrier_is_quarantined():
-    assert DATASET.curated("dim_carrier").unknown_member is None

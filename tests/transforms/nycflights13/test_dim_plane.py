@@ -46,13 +46,3 @@ def test_planes_keep_their_registry_details_and_missing_ones_stay_null(spark):
     assert_df_equality(
         build_dim_plane(planes), expected, ignore_row_order=True, ignore_nullable=True
     )
-
-
-def test_the_unknown_plane_has_a_key_no_tail_number_can_take():
-    assert DIM_PLANE.unknown_member == {
-        "tail_number": "?",
-        "aircraft_type": "Unknown",
-        "manufacturer": "Unknown",
-        "model": "Unknown",
-        "engine_type": "Unknown",
-    }
