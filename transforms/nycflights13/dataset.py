@@ -10,7 +10,8 @@ FAA airport 3, tail number 6); free text a little above the longest 2013 value.
 
 Star schema: fact_flights (one row per scheduled flight) and fact_weather (one reading per
 origin and local hour) with dim_carrier, dim_airport, dim_plane and dim_date. A flight joins its
-weather on (origin, flight_date, scheduled_hour) = (origin, observation_date, hour).
+weather on (origin, flight_date, scheduled_hour) = (origin, observation_date, hour). dim_date
+spans the batch's flight dates; flights leave New York every day, so it covers the weather's.
 
 Policies:
 - flights.carrier -> airlines: a flight whose carrier is not in the batch's airlines is
@@ -22,27 +23,37 @@ Policies:
 - flights.tailnum -> planes: the unknown member, for a missing tail number (2,512) or one the
   FAA registry lacks (50,094); the tail number as reported is kept in `reported_tail_number`.
 - weather.origin -> airports: quarantined with a reason when unknown (none are).
-- A cancelled flight (no departure time: 8,255) stays, with cancelled=true and null times.
+- A cancelled flight (no departure time: 8,255) stays, with cancelled=true and null times; a
+  flight that departed but has no arrival (458, diverted) is not cancelled.
 - Weather's business key is the local hour, so the 01:00 that the end of daylight saving time
-  repeats on 2013-11-03 is a duplicate (3 readings): the later line of the extract is kept.
-- Weather readings outside physical bounds are quarantined by row rules; in 2013 that is one,
-  EWR 2013-02-12 03:00 with a wind speed of 1048 mph.
+  repeats on 2013-11-03 is a duplicate (3 readings, one per airport): one reading is kept.
+- Row rules quarantine a day that does not exist (flights and weather: the date is a business
+  key) and a weather reading outside physical bounds; in 2013 that is one reading, EWR
+  2013-02-12 03:00 with a wind speed of 1048 mph. A missing measure passes.
 The unknown members use "?", which is not a valid code of any kind, so it never meets a real one.
 
-Distribution: fact_flights is distributed on flight_number (3,844 values, evenly spread):
-origin has only 3 values and carrier 16 very unequal ones, either would put the table on a few
-slices, and every dimension is small enough to replicate, so no join needs co-location.
+Distribution: fact_flights is distributed on flight_number (3,844 values in 2013): origin has
+only 3 values and carrier 16 unequal ones, either would put the table on a few slices, and
+every dimension is small enough to replicate, so no join needs co-location.
 fact_weather (26k readings a year) is replicated, so its join to fact_flights stays local.
 """
 
 from __future__ import annotations
 
-from transforms.declaration import CuratedTable, Dataset, Field, FileFormat, RawTable, Rule
+from dataclasses import replace
+
+from transforms.declaration import (
+    CALENDAR_COLUMNS,
+    CuratedTable,
+    Dataset,
+    Field,
+    FileFormat,
+    RawTable,
+    Rule,
+)
 
 CSV = FileFormat(delimiter=",", header=True, quote='"', null_tokens=("NA",))
-CSV_GZIP = FileFormat(
-    delimiter=",", header=True, quote='"', null_tokens=("NA",), compression="gzip"
-)
+CSV_GZIP = replace(CSV, compression="gzip")
 UNKNOWN = "?"
 """The unknown member's key in every dimension: no carrier, airport or tail number is "?"."""
 HIGHEST_SURFACE_WIND_MPH = 253
@@ -169,20 +180,6 @@ RAW_TABLES = (
     ),
 )
 
-DIM_DATE_COLUMNS = (
-    Field("date_key", "int", key=True),
-    Field("date", "date"),
-    Field("year", "int"),
-    Field("quarter", "int"),
-    Field("month", "int"),
-    Field("month_name", "string(9)"),
-    Field("day_of_month", "int"),
-    Field("day_of_week", "int"),
-    Field("day_name", "string(9)"),
-    Field("week_of_year", "int"),
-    Field("is_weekend", "boolean"),
-)
-
 CURATED_TABLES = (
     CuratedTable(
         name="dim_carrier",
@@ -290,7 +287,7 @@ CURATED_TABLES = (
     ),
     CuratedTable(
         name="dim_date",
-        columns=DIM_DATE_COLUMNS,
+        columns=CALENDAR_COLUMNS,
         build="dim_date:build_dim_date",
         inputs=("fact_flights",),
         source=None,
@@ -306,5 +303,6 @@ DATASET = Dataset(
     ),
     raw_tables=RAW_TABLES,
     curated_tables=CURATED_TABLES,
+    destinations=("warehouse", "catalog"),
     seed="seed:seed",
 )

@@ -9,8 +9,7 @@ from pyspark.sql import DataFrame
 
 from transforms.calendar import build_calendar
 
-# Named twice because build_calendar's F.least/F.greatest refuse a single column.
-FACT_DATE_COLUMNS = ("flight_date", "flight_date")
+FACT_DATE_COLUMNS = ("flight_date",)
 
 
 def build_dim_date(fact_flights: DataFrame) -> DataFrame:

@@ -15,7 +15,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import TextIO
@@ -97,27 +97,22 @@ def _land_by_month(
     month_index = header.index("month")
     file_name = f"{table}.csv.gz" if compress else f"{table}.csv"
     paths = {month: staged / f"{table}-{month:02d}" / file_name for month in months}
-    handles = {}
-    try:
+    counts = dict.fromkeys(months, 0)
+    with ExitStack() as stack:
+        writers = {}
         for month, path in paths.items():
             path.parent.mkdir(parents=True)
             # mtime=0: a gzip header otherwise records the time it was written.
             binary = gzip.GzipFile(path, "wb", mtime=0) if compress else path.open("wb")
-            handles[month] = io.TextIOWrapper(binary, encoding="utf-8", newline="")
-        writers = {
-            month: csv.writer(handle, lineterminator="\n") for month, handle in handles.items()
-        }
-        for writer in writers.values():
-            writer.writerow(header)
-        counts = dict.fromkeys(months, 0)
+            text = stack.enter_context(io.TextIOWrapper(binary, encoding="utf-8", newline=""))
+            # The extracts quote nothing and end lines with \n: rows are written back as read.
+            writers[month] = csv.writer(text, lineterminator="\n")
+            writers[month].writerow(header)
         for row in reader:
             month = int(row[month_index])
             if month in writers:
                 writers[month].writerow(row)
                 counts[month] += 1
-    finally:
-        for handle in handles.values():
-            handle.close()
     for month, path in paths.items():
         land(lake, path, raw_file_key(table, month, file_name), result)
     result.rows[table] = sum(counts.values())

@@ -5,7 +5,14 @@ String lengths are the TPC-H specification's (section 1.4), which tpchgen-cli ho
 
 from __future__ import annotations
 
-from transforms.declaration import CuratedTable, Dataset, Field, FileFormat, RawTable
+from transforms.declaration import (
+    CALENDAR_COLUMNS,
+    CuratedTable,
+    Dataset,
+    Field,
+    FileFormat,
+    RawTable,
+)
 
 TBL = FileFormat(delimiter="|", quote=None, trailing_delimiter=True)
 MONEY = "decimal(15,2)"
@@ -189,19 +196,7 @@ CURATED_TABLES = (
     ),
     CuratedTable(
         name="dim_date",
-        columns=(
-            Field("date_key", "int", key=True),
-            Field("date", "date"),
-            Field("year", "int"),
-            Field("quarter", "int"),
-            Field("month", "int"),
-            Field("month_name", "string(9)"),
-            Field("day_of_month", "int"),
-            Field("day_of_week", "int"),
-            Field("day_name", "string(9)"),
-            Field("week_of_year", "int"),
-            Field("is_weekend", "boolean"),
-        ),
+        columns=CALENDAR_COLUMNS,
         build="dim_date:build_dim_date",
         inputs=("fact_sales",),
         source=None,
