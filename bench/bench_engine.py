@@ -95,19 +95,30 @@ def per_transition_ms(
 
 
 def shipped_definition_mocks(state_names: set[str]) -> MockTestCase:
-    """Every Task of the shipped definition mocked, so the whole happy path runs."""
+    """Every Task of the shipped definition mocked, so the whole happy path runs: one dataset
+    batch of five tables, delivered to the warehouse and the catalog."""
     mocked = {"Extract": "Batch", "Transform": "Job", "Validate": "Job", "LoadTable": "Loaded"}
-    mocked |= {"ReadValidationSummary": "Summary", "Commit": "Put", "NotifySuccess": "Put"}
-    batch = {
-        "batch_id": "b",
+    mocked |= {"ReadValidationSummary": "Summary", "RegisterPartition": "Registered"}
+    mocked |= {"Commit": "Put", "NotifySuccess": "Put"}
+    dataset_batch = {
+        "dataset": "d",
+        "batch_id": "b-d",
         "manifest_uri": "m",
-        "datasets": [],
         "file_count": 1,
-        "has_work": True,
+        "tables": ["t"],
+        "destinations": {"warehouse": True, "catalog": True},
         "summary": {"bucket": "local-lake", "key": "s"},
         "commit": {"bucket": "local-lake", "key": "c"},
     }
-    summary = {"success": True, "loads": [{"table": t, "curated_uri": "u"} for t in "abcde"]}
+    batch = {
+        "batch_id": "b",
+        "datasets": [dataset_batch],
+        "file_count": 1,
+        "has_work": True,
+        "unclaimed_files": [],
+    }
+    loads = [{"dataset": "d", "table": t, "curated_uri": "u"} for t in "abcde"]
+    summary = {"success": True, "loads": loads}
     config = {
         "StateMachines": {"sfn-etl": {"TestCases": {"Bench": mocked}}},
         "MockedResponses": {
@@ -115,6 +126,7 @@ def shipped_definition_mocks(state_names: set[str]) -> MockTestCase:
             "Job": {"0": {"Return": JOB_RUN}},
             "Summary": {"0": {"Return": {"Body": json.dumps(summary)}}},
             "Loaded": {"0": {"Return": {"Payload": {"table": "t", "inserted": 1}}}},
+            "Registered": {"0": {"Return": {"Errors": []}}},
             "Put": {"0": {"Return": {}}},
         },
     }
@@ -132,7 +144,7 @@ def definition_checks_ms() -> list[float]:
 
 
 def full_run_seconds(scale: float, execution_input: str) -> dict:
-    from orchestration.seed import seed
+    from transforms.tpch.seed import seed
 
     with tempfile.TemporaryDirectory(prefix="sfn-etl-bench-") as tmp:
         env = dict(os.environ, SFN_ETL_LAKE=f"{tmp}/lake", SFN_ETL_HOME=f"{tmp}/home")
@@ -162,7 +174,11 @@ def full_run_seconds(scale: float, execution_input: str) -> dict:
             "execution_seconds": summary["duration_seconds"],
         } | {
             "states": phases,
-            "rows": {t: load["inserted"] for t, load in summary["tables"].items()},
+            "rows": {
+                f"{name}.{t}": load["inserted"]
+                for name, entry in summary["datasets"].items()
+                for t, load in entry["tables"].items()
+            },
         }
 
 

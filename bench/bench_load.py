@@ -39,10 +39,11 @@ import pyarrow.csv as pa_csv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from orchestration.warehouse.postgres_adapter import PostgresWarehouse  # noqa: E402
-from orchestration.warehouse.tables import TABLES, quote  # noqa: E402
+from orchestration.warehouse.tables import get_table, quote  # noqa: E402
 from tests.warehouse import _tpch  # noqa: E402
 
-FACT = TABLES["fact_sales"]
+DATASET = "tpch"
+FACT = get_table(DATASET, "fact_sales")
 
 
 def prepare(scale: float, cache: Path) -> tuple[Path, Path]:
@@ -87,10 +88,11 @@ def raw_copy(dsn: str, curated: Path, keyed: bool) -> float:
     columns = ", ".join(map(quote, FACT.column_names))
     options = pa_csv.WriteOptions(include_header=False)
     with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"DROP TABLE IF EXISTS {name}")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(table.schema)}")
+        conn.execute(f"DROP TABLE IF EXISTS {table.qualified}")
         conn.execute(create)
         started = time.perf_counter()
-        copy_sql = f"COPY {name} ({columns}) FROM STDIN (FORMAT csv)"
+        copy_sql = f"COPY {table.qualified} ({columns}) FROM STDIN (FORMAT csv)"
         with conn.transaction(), conn.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for path in sorted(curated.glob("*.parquet")):
                 for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
@@ -98,7 +100,7 @@ def raw_copy(dsn: str, curated: Path, keyed: bool) -> float:
                     pa_csv.write_csv(batch, buffer, options)
                     copy.write(buffer.getbuffer())
         seconds = time.perf_counter() - started
-        conn.execute(f"DROP TABLE {name}")
+        conn.execute(f"DROP TABLE {table.qualified}")
     return seconds
 
 
@@ -134,7 +136,7 @@ def _child(dsn: str, batch_id: str, curated: str) -> None:
     imports_mib = _peak_rss_mib()
     with Timed(dsn) as warehouse:
         started = time.perf_counter()
-        result = warehouse.load(batch_id, "fact_sales", curated)
+        result = warehouse.load(batch_id, DATASET, FACT.name, curated)
         seconds = time.perf_counter() - started
     print(
         json.dumps(

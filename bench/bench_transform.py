@@ -24,8 +24,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from orchestration.lake import Lake  # noqa: E402
-from orchestration.seed import seed  # noqa: E402
-from transforms.schemas import RAW_TABLES  # noqa: E402
+from orchestration.layout import raw_root  # noqa: E402
+from transforms.registry import get_dataset  # noqa: E402
+from transforms.schemas import spark_schema  # noqa: E402
+from transforms.tpch.seed import seed  # noqa: E402
+
+DATASET = "tpch"
 
 CACHE = Path("/tmp/sfn-etl-bench")
 
@@ -34,10 +38,10 @@ import sys, duckdb
 raw, out = sys.argv[1], sys.argv[2]
 con = duckdb.connect()
 con.execute("SET threads = 2")
-def load(table, columns):
+def load(table, folder, columns):
     cols = ", ".join(f"'{name}': '{kind}'" for name, kind in columns)
     con.execute(f'''CREATE TABLE {table} AS SELECT * FROM read_csv(
-        '{raw}/tpch/{table}/*/*.tbl', delim='|', header=false, columns={{{cols}}},
+        '{raw}/{folder}/*/*.tbl', delim='|', header=false, columns={{{cols}}},
         null_padding=true, filename=true)''')
 {loads}
 con.execute('''CREATE TABLE li AS SELECT * FROM lineitem
@@ -81,12 +85,14 @@ DUCKDB_TYPES = {"bigint": "BIGINT", "int": "INTEGER", "date": "DATE", "string": 
 
 def duckdb_script() -> str:
     loads = []
+    dataset = get_dataset(DATASET)
     for table in ("region", "nation", "customer", "supplier", "part", "orders", "lineitem"):
+        raw = dataset.raw(table)
         columns = [
-            (f.name, DUCKDB_TYPES.get(f.data_type.simpleString(), f.data_type.simpleString()))
-            for f in RAW_TABLES[table].fields
+            (f.name, DUCKDB_TYPES.get(f.dataType.simpleString(), f.dataType.simpleString()))
+            for f in spark_schema(raw.fields).fields
         ]
-        loads.append(f"load({table!r}, {columns!r})")
+        loads.append(f"load({table!r}, {dataset.folder_of(raw)!r}, {columns!r})")
     return DUCKDB_STAR_SCHEMA.replace("{loads}", "\n".join(loads))
 
 
@@ -137,6 +143,8 @@ def spark_command(lake: Path, batch_id: str) -> list[str]:
         str(REPO / "jobs" / "transform.py"),
         "--lake",
         str(lake),
+        "--dataset",
+        DATASET,
         "--batch_id",
         batch_id,
     ]
@@ -158,7 +166,8 @@ def main() -> None:
         out = CACHE / "duckdb-out"
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        seconds, rss, rows = timed([sys.executable, "-c", script, str(large / "raw"), str(out)])
+        raw = raw_root(Lake(str(large)))
+        seconds, rss, rows = timed([sys.executable, "-c", script, raw, str(out)])
         duck_times.append(seconds)
         duck_rss = max(duck_rss, rss)
         seconds, rss, stdout = timed(spark_command(large, f"bench-{run}"))

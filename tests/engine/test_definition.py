@@ -22,12 +22,30 @@ def test_local_rendering_fills_every_placeholder_with_local_names():
     assert "${" not in definition.text
     extract = definition.document["States"]["Extract"]["Parameters"]["FunctionName"]
     assert extract == "arn:aws:lambda:us-east-1:000000000000:function:extract"
-    assert definition.document["States"]["Transform"]["Parameters"]["JobName"] == "transform"
+    iteration = definition.document["States"]["ProcessDatasets"]["ItemProcessor"]["States"]
+    assert iteration["Transform"]["Parameters"]["JobName"] == "transform"
+    # No prefix locally: a dataset's catalog database is named after the dataset.
+    register = iteration["Deliver"]["Branches"][1]["States"]["RegisterPartitions"]
+    assert register["ItemSelector"]["database.$"] == (
+        "States.Format('{}', $$.Map.Item.Value.dataset)"
+    )
 
 
-def test_state_names_include_the_states_inside_a_map():
+def test_state_names_include_the_states_inside_maps_and_parallel_branches():
     names = load_definition().state_names()
-    assert {"Extract", "Load", "LoadTable", "Failed"} <= names
+    assert {"Extract", "ProcessDatasets", "Failed"} <= names
+    assert {"Transform", "Deliver", "DatasetFailed"} <= names  # in the datasets' Map
+    assert {"LoadTables", "LoadTable", "RegisterPartition"} <= names  # in Deliver's branches
+
+
+def test_rendering_with_a_catalog_database_prefix_puts_it_before_the_dataset():
+    values = {**LOCAL_PLACEHOLDERS, "CatalogDatabasePrefix": "prod_"}
+    document = load_definition(values=values).document
+    iteration = document["States"]["ProcessDatasets"]["ItemProcessor"]["States"]
+    register = iteration["Deliver"]["Branches"][1]["States"]["RegisterPartitions"]
+    assert register["ItemSelector"]["database.$"] == (
+        "States.Format('prod_{}', $$.Map.Item.Value.dataset)"
+    )
 
 
 def test_a_placeholder_without_a_value_is_refused_by_name():

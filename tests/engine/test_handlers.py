@@ -1,4 +1,4 @@
-"""The local stand-ins for Lambda, Glue, SNS, SQS and S3."""
+"""The local stand-ins for Lambda, Glue (jobs and the Data Catalog), SNS, SQS and S3."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import json
 from pathlib import Path
 
 import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
+from orchestration.catalog import CatalogTable, LocalCatalog
 from orchestration.engine.handlers import LocalServices, ServiceError, spark_submit
 from orchestration.lake import Lake
 
@@ -97,6 +100,88 @@ def test_other_buckets_go_to_s3_through_boto3(services, monkeypatch):
         with pytest.raises(ServiceError) as raised:
             services.s3("getObject", {"Bucket": "data", "Key": "absent"})
     assert (raised.value.code, raised.value.status) == ("NoSuchKey", 404)
+
+
+@pytest.fixture
+def with_catalog(tmp_path) -> LocalServices:
+    return LocalServices(
+        lake=Lake(str(tmp_path / "lake")),
+        outbox_dir=tmp_path / "outbox",
+        catalog_path=tmp_path / "meta" / "glue.duckdb",
+    )
+
+
+def _curated_partition(services: LocalServices, batch_id: str, rows: list[dict]) -> Path:
+    folder = Path(services.lake.root) / "curated" / "tiny" / "dim_shop" / f"batch_id={batch_id}"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(rows), folder / "part-00000.parquet")
+    return folder
+
+
+def _register(batch_id: str, location: Path | str) -> dict:
+    """The request the definition's RegisterPartition task sends."""
+    return {
+        "DatabaseName": "tiny",
+        "TableName": "dim_shop",
+        "PartitionInputList": [
+            {"Values": [batch_id], "StorageDescriptor": {"Location": str(location)}}
+        ],
+    }
+
+
+def test_batch_create_partition_registers_a_curated_folder_in_the_local_catalog(with_catalog):
+    folder = _curated_partition(with_catalog, "b1", [{"shop_key": 1, "name": "north"}])
+
+    assert with_catalog.glue("batchCreatePartition", _register("b1", folder)) == {"Errors": []}
+
+    catalog = LocalCatalog(with_catalog.catalog_path)
+    assert catalog.tables() == [CatalogTable("tiny", "dim_shop", 1, "b1")]
+    assert catalog.query("SELECT batch_id, shop_key, name FROM tiny.dim_shop") == (
+        ["batch_id", "shop_key", "name"],
+        [("b1", 1, "north")],
+    )
+
+
+def test_a_partition_registered_again_comes_back_in_errors_as_glue_answers(with_catalog):
+    folder = _curated_partition(with_catalog, "b1", [{"shop_key": 1, "name": "north"}])
+    with_catalog.glue("batchCreatePartition", _register("b1", folder))
+
+    again = with_catalog.glue("batchCreatePartition", _register("b1", folder))
+
+    assert again == {
+        "Errors": [
+            {
+                "PartitionValues": ["b1"],
+                "ErrorDetail": {
+                    "ErrorCode": "AlreadyExistsException",
+                    "ErrorMessage": "Partition already exists.",
+                },
+            }
+        ]
+    }
+    assert LocalCatalog(with_catalog.catalog_path).tables()[0].partitions == 1
+
+
+def test_a_request_the_catalog_refuses_whole_is_a_glue_error_with_its_code(with_catalog):
+    with pytest.raises(ServiceError) as raised:
+        with_catalog.glue("batchCreatePartition", _register("b1", "s3://bucket/curated/x"))
+    assert (raised.value.service, raised.value.code) == ("glue", "InvalidInputException")
+    assert not with_catalog.catalog_path.exists()
+
+
+def test_an_unsupported_glue_action_is_an_invalid_input_exception(with_catalog):
+    with pytest.raises(ServiceError) as raised:
+        with_catalog.glue("getTable", {"DatabaseName": "tiny", "Name": "dim_shop"})
+    assert (raised.value.code, raised.value.message) == (
+        "InvalidInputException",
+        "glue:getTable is not local",
+    )
+
+
+def test_catalog_calls_without_a_catalog_configured_are_entity_not_found(services):
+    with pytest.raises(ServiceError) as raised:
+        services.glue("batchCreatePartition", _register("b1", "/nowhere"))
+    assert raised.value.code == "EntityNotFoundException"
 
 
 def test_isolated_mode_spark_submits_the_script_and_reports_its_error_line(tmp_path):

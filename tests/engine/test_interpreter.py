@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
@@ -51,6 +53,7 @@ def _evaluate(tmp_path: Path, states: dict, execution_input=None, time_scale=0.0
     services = LocalServices(
         lake=Lake(str(tmp_path / "lake")),
         outbox_dir=tmp_path / "outbox",
+        catalog_path=kwargs.pop("catalog_path", None),
         overrides=kwargs.pop("overrides", {}),
     )
     outcome = interpreter.evaluate(
@@ -220,6 +223,50 @@ def test_a_missing_s3_object_is_s3_no_such_key_exception_as_aws_names_it(tmp_pat
         "Cause": "The specified key does not exist. "
         "(Service: S3, Status Code: 404, Error Code: NoSuchKey)",
     }
+
+
+def test_an_unsupported_aws_sdk_glue_action_fails_as_glue_invalid_input_exception(tmp_path):
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:glue:getTable",
+        "Parameters": {"DatabaseName": "tiny", "Name": "dim_shop"},
+        "Catch": CATCH_ALL,
+        "End": True,
+    }
+    outcome, _ = _evaluate(tmp_path, {"Get": task, **CAUGHT}, catalog_path=tmp_path / "g.duckdb")
+    assert outcome.output["error"] == {
+        "Error": "Glue.InvalidInputException",
+        "Cause": "glue:getTable is not local "
+        "(Service: Glue, Status Code: 400, Error Code: InvalidInputException)",
+    }
+
+
+def test_aws_sdk_glue_batch_create_partition_answers_with_the_catalogs_errors(tmp_path):
+    folder = tmp_path / "lake" / "curated" / "tiny" / "dim_shop" / "batch_id=b1"
+    folder.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist([{"shop_key": 1}]), folder / "part-00000.parquet")
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::aws-sdk:glue:batchCreatePartition",
+        "Parameters": {
+            "DatabaseName": "tiny",
+            "TableName": "dim_shop",
+            "PartitionInputList": [
+                {"Values.$": "States.Array($.batch_id)",
+                 "StorageDescriptor": {"Location.$": "$.location"}}
+            ],
+        },
+        "End": True,
+    }  # fmt: skip
+    execution_input = {"batch_id": "b1", "location": str(folder)}
+    catalog = tmp_path / "g.duckdb"
+
+    first, _ = _evaluate(tmp_path, {"Register": task}, execution_input, catalog_path=catalog)
+    second, _ = _evaluate(tmp_path, {"Register": task}, execution_input, catalog_path=catalog)
+
+    assert (first.status, first.output) == ("SUCCEEDED", {"Errors": []})
+    codes = [e["ErrorDetail"]["ErrorCode"] for e in second.output["Errors"]]
+    assert (second.status, codes) == ("SUCCEEDED", ["AlreadyExistsException"])
 
 
 def test_jsonata_and_assign_evaluate_once_installed(tmp_path):

@@ -7,6 +7,7 @@ import json
 import pytest
 from moto.stepfunctions.parser.mocking.mock_config import MockedResponseReturn, MockedResponseThrow
 
+from orchestration.engine.definition import load_definition
 from orchestration.engine.mock_config import MockConfigError, load_test_case, parse_test_case
 
 STATES = {"Extract", "Transform", "Validate"}
@@ -88,3 +89,10 @@ def test_a_file_that_is_not_json_is_refused_with_the_line(tmp_path):
     path.write_text("{\n nope")
     with pytest.raises(MockConfigError, match=r"mocks.json: not JSON \(line 2: "):
         load_test_case(path, "Case", "sfn-etl", STATES)
+
+
+def test_states_inside_the_datasets_map_and_its_parallel_branches_can_be_mocked():
+    responses = {"R": {"0": {"Return": {"Errors": []}}}}
+    config = _with({"Transform": "R", "LoadTable": "R", "RegisterPartition": "R"}, responses)
+    case = parse_test_case(config, "Case", "sfn-etl", load_definition().state_names())
+    assert sorted(case.state_mocked_responses) == ["LoadTable", "RegisterPartition", "Transform"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import queue
 import re
+import threading
 
 from rich.console import Console
 
@@ -62,5 +64,67 @@ def test_outbox_messages_are_shown_with_their_target():
 
 
 def test_a_failed_map_is_reported_failed_then_caught():
-    lines = _lines([_entered("Map", "Load"), {"type": "MapStateFailed"}, _exited("Map", "Load")])
-    assert lines == ["▶ Load", "✗ Load", "↪ Load caught"]
+    lines = _lines(
+        [_entered("Map", "LoadTables"), {"type": "MapStateFailed"}, _exited("Map", "LoadTables")]
+    )
+    assert lines == ["▶ LoadTables", "✗ LoadTables", "↪ LoadTables caught"]
+
+
+def test_a_parallel_state_is_announced_and_its_failure_reported_then_caught():
+    lines = _lines(
+        [_entered("Parallel", "Deliver"), {"type": "ParallelStateFailed"},
+         _exited("Parallel", "Deliver")]
+    )  # fmt: skip
+    assert lines == ["▶ Deliver", "✗ Deliver", "↪ Deliver caught"]
+
+
+def test_a_choice_or_pass_is_not_announced_but_reports_its_exit():
+    lines = _lines([_entered("Choice", "ToCatalog"), _exited("Choice", "ToCatalog")])
+    assert lines == ["✓ ToCatalog"]
+
+
+class _Worker:
+    """A thread kept alive across steps, as a Map iteration's thread is."""
+
+    def __init__(self):
+        self._jobs: queue.Queue = queue.Queue()
+        self._done: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self):
+        while (job := self._jobs.get()) is not None:
+            job()
+            self._done.put(None)
+
+    def run(self, job):
+        self._jobs.put(job)
+        self._done.get(timeout=5)
+
+    def stop(self):
+        self._jobs.put(None)
+        self._thread.join(5)
+
+
+def test_concurrent_iterations_of_the_same_state_are_told_apart_by_thread():
+    out = io.StringIO()
+    progress = Progress(Console(file=out, width=200, color_system=None))
+    alpha, beta = _Worker(), _Worker()
+    failed = {"type": "TaskFailed", "taskFailedEventDetails": {"error": "States.TaskFailed"}}
+    try:
+        alpha.run(lambda: progress.on_event(_entered("Task", "Transform")))
+        beta.run(lambda: progress.on_event(_entered("Task", "Transform")))
+        beta.run(lambda: progress.on_event(failed))
+        alpha.run(lambda: progress.on_event(_exited("Task", "Transform")))
+        beta.run(lambda: progress.on_event(_exited("Task", "Transform")))
+    finally:
+        alpha.stop()
+        beta.stop()
+    lines = [re.sub(r" \d+\.\d\d s", "", line) for line in out.getvalue().splitlines()]
+    assert lines == [
+        "▶ Transform",
+        "▶ Transform",
+        "✗ Transform States.TaskFailed",
+        "✓ Transform",
+        "↪ Transform caught",
+    ]

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from orchestration import engine
 from orchestration.cli import main
+from orchestration.lake import Lake
+from tests.engine.fake_pipeline import FakePipeline
 from tests.engine.test_run_execution import MOCKS
 
 
@@ -41,7 +44,10 @@ def test_a_succeeded_run_exits_zero_with_the_summary_on_stdout_and_progress_on_s
     summary = json.loads(out)
     assert code == 0
     assert (summary["execution"], summary["status"], summary["files"]) == ("ok-run", "SUCCEEDED", 1)
-    assert (summary["validation"], summary["committed"]) == ("passed", True)
+    tpch = summary["datasets"]["tpch"]
+    assert (tpch["status"], tpch["files"]) == ("committed", 1)
+    # The mocked Validate wrote no summary to the lake, and the verdict is read from there.
+    assert tpch["validation"] == "not run"
     assert "↻ Transform retry 1 after Glue.AWSGlueException" in err
     assert "✉ sns sfn-etl-notifications" in err
 
@@ -92,3 +98,69 @@ def test_an_unknown_execution_exits_two_with_a_message(capsys, lake_root):
     code, _, err = _run(capsys, "executions", "describe", "nope")
     assert code == 2
     assert "no execution named 'nope'" in err
+
+
+@pytest.fixture
+def fake_pipeline(lake_root, monkeypatch) -> FakePipeline:
+    """`sfn-etl run` on the real engine and definition, with the Lambdas and Glue jobs faked."""
+    destinations = {"nycflights13": ("warehouse",), "tpch": ("warehouse", "catalog")}
+    pipeline = FakePipeline(Lake(str(lake_root)), destinations, quarantined={"tpch": 4})
+    real = engine.run_execution
+
+    def with_overrides(*args, **kwargs):
+        return real(*args, overrides=pipeline.overrides(), **kwargs)
+
+    monkeypatch.setattr(engine, "run_execution", with_overrides)
+    return pipeline
+
+
+def test_the_summary_prints_each_datasets_outcome_loads_and_quarantine(capsys, fake_pipeline):
+    fake_pipeline.failing_transform = frozenset({"nycflights13"})
+
+    code, out, _ = _run(capsys, "run", "--name", "mixed", "--time-scale", "0.001")
+
+    lines = out.splitlines()
+    assert code == 1
+    assert re.fullmatch(r"execution mixed FAILED in \d+\.\d s", lines[0])
+    assert lines[1].startswith("  error: DatasetsFailed: [")
+    at = lines.index("  nycflights13: failed batch b1-nycflights13 (1 files), validation not run")
+    assert lines[at + 1].startswith("    States.TaskFailed: {")
+    assert "TransformBroke: nycflights13's transform broke" in lines[at + 1]
+    assert lines[at + 2] == "    quarantined rows: 0"
+    at = lines.index("  tpch: committed batch b1-tpch (1 files), validation passed")
+    assert lines[at + 1] == "    quarantined rows: 4 (items 4)"
+    assert lines[at + 2].split() == ["table", "staged", "inserted", "updated", "skipped"]
+    assert lines[at + 3].split() == ["tpch.dim_a", "2", "2", "0", "False"]
+    assert lines[at + 4] == "    catalog: 1 partitions registered"
+
+
+def test_run_dataset_puts_the_datasets_into_the_execution_input(capsys, fake_pipeline):
+    code, out, _ = _run(
+        capsys, "run", "--dataset", "tpch", "--input", '{"max_concurrency": 2}', "--name", "one",
+        "--time-scale", "0.001", "--json",
+    )  # fmt: skip
+
+    assert code == 0
+    assert list(json.loads(out)["datasets"]) == ["tpch"]
+    assert [event["datasets"] for event in fake_pipeline.extract_events] == [["tpch"]]
+    _, out, _ = _run(capsys, "executions", "describe", "one", "--json")
+    assert json.loads(json.loads(out)["input"]) == {"max_concurrency": 2, "datasets": ["tpch"]}
+
+
+def test_run_dataset_names_each_dataset_once_in_name_order(capsys, fake_pipeline):
+    args = ["--dataset", "tpch", "--dataset", "nycflights13", "--dataset", "tpch"]
+    code, _, _ = _run(capsys, "run", *args, "--name", "two", "--time-scale", "0.001")
+
+    assert code == 0
+    _, out, _ = _run(capsys, "executions", "describe", "two", "--json")
+    assert json.loads(json.loads(out)["input"]) == {"datasets": ["nycflights13", "tpch"]}
+
+
+def test_run_of_an_unknown_dataset_is_refused_before_an_execution_starts(capsys, fake_pipeline):
+    code, _, err = _run(capsys, "run", "--dataset", "nosuch")
+
+    assert code == 2
+    assert "unknown dataset 'nosuch'; declared: nycflights13, tpch" in err
+    assert fake_pipeline.extract_events == []
+    _, out, _ = _run(capsys, "executions", "list", "--json")
+    assert json.loads(out) == {"executions": []}

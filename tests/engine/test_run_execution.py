@@ -83,11 +83,15 @@ def test_a_transform_throwing_twice_then_returning_succeeds_after_two_recorded_r
 
 def test_unmocked_states_run_for_real(one_raw_file, mocks):
     result = run_execution(Settings.from_env(), _flaky_run(mocks))
-    batch = result.output["batch"]
+    (batch,) = result.output["batch"]["datasets"]
     lake = Settings.from_env().open_lake()
     manifest = lake.read_json(batch["manifest_uri"])
+    assert (batch["dataset"], manifest["dataset"]) == ("tpch", "tpch")
     assert [f["uri"] for f in manifest["files"]] == [str(one_raw_file)]
     assert lake.exists(lake.uri("manifests", f"{batch['batch_id']}.committed.json"))
+    assert [(o["dataset"], o["status"]) for o in result.output["outcomes"]] == [
+        ("tpch", "committed")
+    ]
 
 
 def test_the_execution_and_its_history_persist_under_the_state_directory(one_raw_file, mocks):
@@ -105,11 +109,12 @@ def test_the_execution_and_its_history_persist_under_the_state_directory(one_raw
 
 def test_an_invalid_definition_is_refused_before_an_execution_exists(lake_root, tmp_path):
     broken = json.loads(default_definition_path().read_text())
-    broken["States"]["Transform"]["Next"] = "Validat"
+    broken["States"]["ProcessDatasets"]["ItemProcessor"]["States"]["Transform"]["Next"] = "Validat"
     path = tmp_path / "broken.asl.json"
     path.write_text(json.dumps(broken))
     settings = Settings.from_env()
-    with pytest.raises(DefinitionError, match="referenced at State Machine.States.Transform.Next"):
+    where = "referenced at State Machine.States.ProcessDatasets.ItemProcessor.States.Transform.Next"
+    with pytest.raises(DefinitionError, match=where):
         run_execution(settings, RunRequest(definition_path=path))
     assert not (settings.home / "executions").exists()
 
@@ -156,3 +161,26 @@ def test_map_iterations_still_running_when_the_execution_fails_finish_unrecorded
     assert result.events[-1]["type"] == "ExecutionFailed"
     history = ExecutionStore(Settings.from_env().home).history(result.record["name"])
     assert history[-1]["type"] == "ExecutionFailed"
+
+
+def test_each_datasets_iteration_counts_the_mocked_invocations_from_zero(
+    one_raw_file, mocks, lake_root, tiny
+):
+    shops = lake_root / "raw" / "tiny" / "shops" / "ingest_date=2025-01-01" / "shops.csv"
+    shops.parent.mkdir(parents=True)
+    shops.write_text("shop_id,name\n1,north\n")
+
+    result = run_execution(Settings.from_env(), _flaky_run(mocks))
+
+    assert result.status == "SUCCEEDED"
+    # "0-1" throw and "2" returns, in each iteration: two retries per dataset.
+    retries = [
+        e["retryScheduledEventDetails"]["retryCount"]
+        for e in result.events
+        if e["type"] == "RetryScheduled"
+    ]
+    assert sorted(retries) == [1, 1, 2, 2]
+    assert sorted((o["dataset"], o["status"]) for o in result.output["outcomes"]) == [
+        ("tiny", "committed"),
+        ("tpch", "committed"),
+    ]

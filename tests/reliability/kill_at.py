@@ -26,11 +26,10 @@ import time
 from pathlib import Path
 
 from orchestration.engine import RunRequest, run_execution
+from orchestration.lake import CURATED
+from orchestration.layout import COMMIT_SUFFIX
 from orchestration.settings import Settings
-
-SERIAL_LOADS = {"max_concurrency": 1}
-"""Loads one table at a time: concurrent first loads into one DuckDB file still hit a catalog
-write-write conflict on CREATE TABLE (a fix is in progress in orchestration/warehouse/)."""
+from tests.reliability.warehouse_state import TPCH_ONLY
 
 
 def die(point: str, settings: Settings) -> None:
@@ -47,7 +46,7 @@ def main(point: str) -> int:
         def transform_then_die(argv):
             job = threading.Thread(target=transform.main, args=(argv,), daemon=True)
             job.start()
-            curated = Path(settings.open_lake().uri("curated"))
+            curated = Path(settings.open_lake().uri(CURATED))
             while job.is_alive() and not any(curated.rglob("part-*")):
                 time.sleep(0.01)
             die(point, settings)
@@ -69,7 +68,7 @@ def main(point: str) -> int:
         s3 = LocalServices.s3
 
         def s3_then_die(self, action, request):
-            if action != "putObject" or not request["Key"].endswith(".committed.json"):
+            if action != "putObject" or not request["Key"].endswith(COMMIT_SUFFIX):
                 return s3(self, action, request)
             if point == "commit":
                 die(point, settings)
@@ -79,7 +78,7 @@ def main(point: str) -> int:
         LocalServices.s3 = s3_then_die
     else:
         raise SystemExit(f"unknown kill point {point!r}")
-    run_execution(settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01), overrides=overrides)
+    run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01), overrides=overrides)
     return 3  # the kill point was never reached
 
 

@@ -18,6 +18,7 @@ from orchestration.engine import ExecutionResult, RunRequest, run_execution
 from orchestration.lake import Lake
 from orchestration.settings import Settings
 from tests.reliability.warehouse_state import (
+    TPCH_ONLY,
     audit_rows,
     checksums,
     committed_batches,
@@ -30,9 +31,6 @@ pytestmark = pytest.mark.reliability
 SCALE = 0.001
 KILL_AT = Path(__file__).with_name("kill_at.py")
 REPO = Path(__file__).resolve().parents[2]
-SERIAL_LOADS = {"max_concurrency": 1}
-"""Loads one table at a time: concurrent first loads into one DuckDB file still hit a catalog
-write-write conflict on CREATE TABLE (a fix is in progress in orchestration/warehouse/)."""
 
 
 @dataclass
@@ -58,7 +56,7 @@ class World:
         shutil.copytree(self.snapshot, self.work)
 
     def run(self) -> ExecutionResult:
-        return run_execution(self.settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01))
+        return run_execution(self.settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
 
     def killed_run(self, point: str) -> subprocess.CompletedProcess:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -73,7 +71,7 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, spark) -> World:
-    from orchestration.seed import seed
+    from transforms.tpch.seed import seed
 
     root = tmp_path_factory.mktemp("faults")
     work = root / "work"
@@ -86,12 +84,12 @@ def world(tmp_path_factory, spark) -> World:
         settings = Settings.from_env()
         lake = settings.open_lake()
         seed(lake, scale=SCALE, batches=2, only_batches={1})
-        first = run_execution(settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01))
+        first = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
         assert first.status == "SUCCEEDED", first.record
         seed(lake, scale=SCALE, batches=2, only_batches={2})
         shutil.copytree(work, root / "snapshot")
         before = checksums(settings)
-        clean = run_execution(settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01))
+        clean = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
         assert clean.status == "SUCCEEDED", clean.record
         world = World(
             work,

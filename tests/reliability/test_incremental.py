@@ -11,8 +11,15 @@ import pytest
 
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
 from orchestration.lake import Lake
+from orchestration.layout import (
+    commit_marker_uri,
+    manifest_uri,
+    summary_bucket_key,
+    summary_uri,
+)
 from orchestration.settings import Settings
 from tests.reliability.warehouse_state import (
+    TPCH_ONLY,
     audit_rows,
     checksums,
     committed_batches,
@@ -23,8 +30,6 @@ from tests.reliability.warehouse_state import (
 pytestmark = pytest.mark.reliability
 
 SCALE = 0.001
-SERIAL_LOADS = {"max_concurrency": 1}
-"""See test_faults.py: concurrent first loads into one DuckDB file are being fixed elsewhere."""
 
 
 @dataclass
@@ -54,21 +59,23 @@ def _rows(lake: Lake, table: str, batch_4: bool = True) -> int:
 
 
 def _batch_id(result: ExecutionResult) -> str:
+    """The id of the execution's one dataset batch, TPC-H's: `<execution batch>-tpch`."""
     exited = [e for e in result.events if e["type"] == "TaskStateExited"]
     extract = next(e for e in exited if e["stateExitedEventDetails"]["name"] == "Extract")
-    return json.loads(extract["stateExitedEventDetails"]["output"])["batch"]["batch_id"]
+    batch = json.loads(extract["stateExitedEventDetails"]["output"])["batch"]
+    (tpch,) = batch["datasets"]
+    assert (tpch["dataset"], tpch["batch_id"]) == ("tpch", f"{batch['batch_id']}-tpch")
+    return tpch["batch_id"]
 
 
 def _manifest_files(lake: Lake, result_or_batch) -> list[str]:
     batch_id = result_or_batch if isinstance(result_or_batch, str) else _batch_id(result_or_batch)
-    return sorted(
-        f["uri"] for f in lake.read_json(lake.uri("manifests", f"{batch_id}.json"))["files"]
-    )
+    return sorted(f["uri"] for f in lake.read_json(manifest_uri(lake, batch_id))["files"])
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, spark) -> Runs:
-    from orchestration.seed import seed
+    from transforms.tpch.seed import seed
 
     root = tmp_path_factory.mktemp("incremental")
     with pytest.MonkeyPatch.context() as patch:
@@ -79,7 +86,7 @@ def runs(tmp_path_factory, spark) -> Runs:
         lake = settings.open_lake()
 
         def run() -> ExecutionResult:
-            return run_execution(settings, RunRequest(input=SERIAL_LOADS, time_scale=0.01))
+            return run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))
 
         seed(lake, scale=SCALE, batches=4, only_batches={1, 2, 3})
         three = run()
@@ -111,20 +118,29 @@ def test_three_batches_load_every_file_exactly_once_into_the_expected_warehouse(
 
 
 def test_a_batch_failing_validation_changes_nothing_and_stays_uncommitted(runs):
-    assert runs.invalid.status == "FAILED"
+    # The dataset's iteration catches its failure; the execution then fails as a whole.
+    batch_id = _batch_id(runs.invalid)
+    _, summary_key = summary_bucket_key(runs.lake, batch_id)
+    assert (runs.invalid.status, runs.invalid.record["error"]) == ("FAILED", "DatasetsFailed")
+    assert json.loads(runs.invalid.record["cause"]) == [
+        {
+            "dataset": "tpch",
+            "batch_id": batch_id,
+            "status": "failed",
+            "error": "ValidationFailed",
+            "cause": f"Validation failed for tpch batch {batch_id}: nothing was loaded; "
+            f"see {summary_key}",
+        }
+    ]
     assert runs.invalid_checksums == runs.three_checksums
     assert committed_batches(runs.lake) == sorted([_batch_id(runs.three), _batch_id(runs.fixed)])
     batch4 = [u for u in raw_files(runs.lake) if BATCH_4 in u]
-    assert _manifest_files(runs.lake, _batch_id(runs.invalid)) == batch4
-    assert not runs.lake.exists(
-        runs.lake.uri("manifests", f"{_batch_id(runs.invalid)}.committed.json")
-    )
+    assert _manifest_files(runs.lake, batch_id) == batch4
+    assert not runs.lake.exists(commit_marker_uri(runs.lake, batch_id))
 
 
 def test_the_failed_validation_names_the_quantity_check(runs):
-    summary = runs.lake.read_json(
-        runs.lake.uri("validation", _batch_id(runs.invalid), "summary.json")
-    )
+    summary = runs.lake.read_json(summary_uri(runs.lake, _batch_id(runs.invalid)))
     assert summary["success"] is False
     assert "quantity" in json.dumps(summary)
 

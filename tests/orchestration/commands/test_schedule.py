@@ -191,7 +191,8 @@ def _committing_run(lake: Lake, fake: FakeTime, batches: list):
 
     def execute(_):
         batch = extract(lake)
-        lake.write_json(lake.uri(batch["commit"]["key"]), {"tables": []})
+        for dataset in batch["datasets"]:
+            lake.write_json(lake.uri(dataset["commit"]["key"]), {"warehouse": [], "catalog": []})
         batches.append((fake.monotonic(), batch["file_count"]))
         return f"{batch['batch_id']} SUCCEEDED"
 
@@ -210,6 +211,19 @@ def test_watch_starts_one_execution_for_a_burst_once_no_file_arrived_for_the_qui
     # files at 0, 10 and 20 s; quiet from 20 s; the poll at 50 s sees 30 s of quiet.
     assert batches == [(50.0, 3)]
     assert fake.logs[-1] == "stopped: 1 execution(s) started"
+
+
+def test_watch_starts_one_execution_for_a_burst_across_datasets(fake, monkeypatch, lake_root, tiny):
+    lake, batches = Lake(str(lake_root)), []
+    _runs(monkeypatch, _committing_run(lake, fake, batches))
+    _land(lake, "orders")
+    shops = lake.uri("raw", "tiny", "shops", "ingest_date=2025-01-01", "shops.csv")
+    fake.actions = {10: lambda: lake.write_text(shops, "shop_id,name\n1,north\n")}
+    args = ["watch", "--poll-seconds", "10", "--quiet-seconds", "30", "--max-executions", "1"]
+    assert main(args) == 0
+    # One execution takes both datasets' files: each dataset is a batch of its own in it.
+    assert batches == [(40.0, 2)]
+    assert not extract(lake)["has_work"]
 
 
 def test_watch_retries_a_failed_batch_only_after_its_raw_files_change(fake, monkeypatch, lake_root):
@@ -239,7 +253,8 @@ def test_watch_retries_a_failed_batch_only_after_its_raw_files_change(fake, monk
 def test_watch_with_nothing_uncommitted_starts_nothing(fake, monkeypatch, lake_root):
     lake = Lake(str(lake_root))
     _land(lake, "orders")
-    lake.write_json(lake.uri(extract(lake, batch_id="b0")["commit"]["key"]), {"tables": []})
+    (batch,) = extract(lake, batch_id="b0")["datasets"]
+    lake.write_json(lake.uri(batch["commit"]["key"]), {"warehouse": [], "catalog": []})
     calls = _runs(monkeypatch, lambda _: "e SUCCEEDED")
     stop_at = {"polls": 0}
 
