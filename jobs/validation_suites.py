@@ -25,6 +25,7 @@ from great_expectations.expectations.expectation_configuration import Expectatio
 
 from orchestration.errors import UserError
 from transforms.declaration import Dataset
+
 _COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 

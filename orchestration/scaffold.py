@@ -14,10 +14,12 @@ from pathlib import Path
 from orchestration.errors import UserError
 from transforms.declaration import NAME
 
-_DATASET = '''"""{name}: describe where the data comes from and what the curated tables are for.
+_DATASET = '''"""The dataset {name}.
 
-Declared here and in expectations/{name}/, nowhere else. The registry checks this file when
-anything starts: `sfn-etl datasets --check` lists what it found.
+Describe where the data comes from and what the curated tables are for.
+
+Declared here and in its expectations folder, nowhere else. The registry checks this file
+when anything starts: `sfn-etl datasets --check` lists what it found.
 """
 
 from __future__ import annotations
@@ -75,7 +77,10 @@ def build_dim_item(items: DataFrame) -> DataFrame:
     )
 '''
 
-_SEED = '''"""Land a sample extract of {name}: replace this with a copy of your own source's files."""
+_SEED = '''"""Land a sample extract of {name}.
+
+Replace the sample with a copy of your source's files.
+"""
 
 from __future__ import annotations
 
@@ -93,12 +98,15 @@ def seed(lake: Lake) -> SeedResult:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "items.csv"
         path.write_text(SAMPLE, encoding="utf-8")
-        parts = (RAW, "{name}", "items", "ingest_date=2025-01-01", "items.csv")
-        land(lake, path, parts, result)
+        folder = (RAW, "{name}", "items", "ingest_date=2025-01-01")
+        land(lake, path, (*folder, "items.csv"), result)
     return result
 '''
 
-_TEST = '''"""{name} end to end on its sample: the transform job turns the seeded items into dim_item."""
+_TEST = '''"""The dataset {name} on its sample.
+
+The transform job turns the seeded items into dim_item.
+"""
 
 from __future__ import annotations
 
@@ -108,15 +116,17 @@ from jobs.transform import main
 from orchestration.lake import Lake
 from transforms.registry import get_dataset, resolve
 
+DATASET = "{name}"
+
 
 def test_the_sample_items_become_dim_item(spark, tmp_path):
     lake = Lake(str(tmp_path / "lake"))
-    dataset = get_dataset("{name}")
+    dataset = get_dataset(DATASET)
     resolve(dataset, dataset.seed)(lake)
 
-    assert main(["--dataset", "{name}", "--lake", lake.root, "--batch_id", "b1"]) == 0
+    assert main(["--dataset", DATASET, "--lake", lake.root, "--batch_id", "b1"]) == 0
 
-    rows = spark.read.parquet(f"{{lake.root}}/curated/{name}/dim_item/batch_id=b1")
+    rows = spark.read.parquet(f"{{lake.root}}/curated/{{DATASET}}/dim_item/batch_id=b1")
     assert sorted(map(tuple, rows.collect())) == [
         (1, "kettle", Decimal("24.90")),
         (2, "teapot", Decimal("18.00")),
@@ -154,6 +164,9 @@ def scaffold(root: Path, name: str) -> list[Path]:
         root / "tests" / "transforms" / name / f"test_{name}.py": _TEST.format(name=name),
     }
     existing = [str(path) for path in files if path.exists()]
+    module = root / "transforms" / f"{name}.py"
+    if module.exists():
+        raise UserError(f"{module} exists: a dataset named {name} would hide that module")
     if existing or package.exists():
         raise UserError(f"dataset {name} exists already: {', '.join(existing) or package}")
     if not (root / "transforms").is_dir():

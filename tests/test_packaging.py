@@ -392,7 +392,7 @@ def test_packaged_datasets_leave_out_those_added_from_elsewhere(tmp_path, monkey
     )
     suites = tmp_path / "suites"
     suites.mkdir()
-    (suites / "extra_dim.json").write_text("{}")
+    (suites / "extra_dim.json").write_text('{"name": "extra_dim", "expectations": []}')
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("SFN_ETL_EXTRA_DATASETS", f"extra_sample={suites}")
     from transforms.registry import datasets

@@ -15,6 +15,8 @@ from orchestration.settings import Settings
 from transforms.registry import check_code, resolve, select
 
 JOBS = ("transform", "validate")
+_FLAGS = {"only_batches": "--only"}
+"""Seed parameters whose command-line flag is not their name."""
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +55,7 @@ def seed_command(
         accepted = set(inspect.signature(seed).parameters)
         unused = sorted(set(given) - accepted)
         if unused and len(chosen) == 1:
-            flags = ", ".join("--" + name.replace("_", "-") for name in unused)
+            flags = ", ".join(_FLAGS.get(name, "--" + name.replace("_", "-")) for name in unused)
             raise UserError(f"{dataset.name}'s seed takes no {flags}")
         started = time.perf_counter()
         result = seed(settings.open_lake(), **{k: v for k, v in given.items() if k in accepted})
@@ -116,6 +118,8 @@ def job_command(ctx: typer.Context, name: str = typer.Argument(..., help="transf
         argv += ["--lake", Settings.from_env().lake]
     module = importlib.import_module(f"jobs.{name}")
     if name == "transform" and "--dataset" not in argv and "--manifest_uri" not in argv:
+        if "--batch_id" in argv:
+            raise UserError("--batch_id names one dataset's batch: add --dataset NAME")
         for dataset in select(None):
             module.main([*argv, "--dataset", dataset.name])
         return 0

@@ -65,11 +65,6 @@ def test_seed_refuses_an_option_the_chosen_datasets_seed_does_not_take(
     assert not lake_root.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data.py names the refused option after its parameter (only_batches), so the "
-    "message says --only-batches, a flag that does not exist; the flag is --only",
-)
 def test_seed_refusing_only_names_the_flag_as_it_is_typed(lake_root, capsys):
     assert main(["seed", "nycflights13", "--only", "1"]) == 2
     assert capsys.readouterr().err == "error: nycflights13's seed takes no --only\n"

@@ -6,38 +6,54 @@ import boto3
 from moto import mock_aws
 
 from orchestration.cli import main
-from transforms.schemas import DIM_PART
+from transforms.registry import get_dataset
+from transforms.schemas import spark_schema
 
 BATCH = "p1"
 
 
 def _land_parts(spark, root: Path, *sizes: int) -> None:
-    """A transformed batch holding only dim_part, with its transform report."""
-    folder = root / "curated" / "dim_part" / f"batch_id={BATCH}"
+    """A transformed tpch batch holding only dim_part, with its transform report."""
+    folder = root / "curated" / "tpch" / "dim_part" / f"batch_id={BATCH}"
     rows = [
         (key, "p", "Manufacturer#1", "Brand#11", "T", size, "BOX", Decimal("901.00"))
         for key, size in enumerate(sizes, start=1)
     ]
-    spark.createDataFrame(rows, DIM_PART).coalesce(1).write.parquet(str(folder))
+    schema = spark_schema(get_dataset("tpch").curated("dim_part").columns)
+    spark.createDataFrame(rows, schema).coalesce(1).write.parquet(str(folder))
     counts = {"read": len(sizes), "written": len(sizes), "quarantined": 0, "duplicates": 0}
-    report = {"batch_id": BATCH, "curated": {"dim_part": {"uri": str(folder), **counts}}}
-    path = root / "curated" / "_reports" / f"batch_id={BATCH}" / "transform.json"
+    report = {
+        "batch_id": BATCH,
+        "dataset": "tpch",
+        "curated": {"dim_part": {"uri": str(folder), **counts, "generated": 0}},
+    }
+    path = root / "curated" / "tpch" / "_reports" / f"batch_id={BATCH}" / "transform.json"
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(report))
 
 
-def _validate(tmp_path: Path) -> int:
+def _manifest(root: Path, dataset: str) -> None:
+    """The batch's manifest, which names its dataset."""
+    path = root / "manifests" / f"{BATCH}.json"
+    path.parent.mkdir(parents=True)
+    manifest = {"batch_id": BATCH, "dataset": dataset, "created_at": "2025-01-01T00:00:00+00:00",
+                "files": []}  # fmt: skip
+    path.write_text(json.dumps(manifest))
+
+
+def _validate(tmp_path: Path, *extra: str) -> int:
     warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    return main(["validate", "--batch-id", BATCH, "--warehouse", warehouse])
+    return main(["validate", "--batch-id", BATCH, "--warehouse", warehouse, *extra])
 
 
 def test_validate_exits_0_when_the_data_passes_and_docs_prints_its_index(
     spark, lake_root, tmp_path, capsys
 ):
     _land_parts(spark, lake_root, 7, 8)
+    _manifest(lake_root, "tpch")
 
-    assert _validate(tmp_path) == 0
-    assert f"batch {BATCH}: validation passed" in capsys.readouterr().out
+    assert _validate(tmp_path) == 0  # the dataset is the one the batch's manifest names
+    assert f"batch {BATCH} (tpch): validation passed" in capsys.readouterr().out
 
     index = lake_root / "validation" / BATCH / "docs" / "index.html"
     assert main(["docs"]) == 0
@@ -52,18 +68,36 @@ def test_validate_exits_1_when_the_data_fails_and_says_what_failed(
 ):
     _land_parts(spark, lake_root, 7, 99)
 
-    assert _validate(tmp_path) == 1
+    assert _validate(tmp_path, "--dataset", "tpch") == 1
     out = capsys.readouterr().out
-    assert f"batch {BATCH}: validation FAILED" in out
+    assert f"batch {BATCH} (tpch): validation FAILED" in out
     assert "expect_column_values_to_be_between on size: 1 unexpected" in out
     summary = json.loads((lake_root / "validation" / BATCH / "summary.json").read_text())
     assert summary["success"] is False
 
 
 def test_validate_of_a_batch_never_transformed_exits_2_naming_the_report(lake_root, capsys):
-    assert main(["validate", "--batch-id", "nope"]) == 2
-    report = lake_root / "curated" / "_reports" / "batch_id=nope" / "transform.json"
+    assert main(["validate", "--batch-id", "nope", "--dataset", "tpch"]) == 2
+    report = lake_root / "curated" / "tpch" / "_reports" / "batch_id=nope" / "transform.json"
     assert f"batch nope has no transform report: {report} is missing" in capsys.readouterr().err
+
+
+def test_validate_without_dataset_of_a_batch_without_manifest_exits_2_naming_it(lake_root, capsys):
+    assert main(["validate", "--batch-id", "nope"]) == 2
+    assert f"missing: {lake_root / 'manifests' / 'nope.json'}" in capsys.readouterr().err
+
+
+def test_validate_of_an_unknown_dataset_exits_2_naming_the_declared_ones(lake_root, capsys):
+    assert main(["validate", "--batch-id", BATCH, "--dataset", "nosuch"]) == 2
+    assert "unknown dataset 'nosuch'; declared: nycflights13, tpch" in capsys.readouterr().err
+
+
+def test_validate_reads_the_report_of_the_dataset_it_is_given(lake_root, capsys):
+    # A tpch batch validated as nycflights13 finds no nycflights13 report: nothing is mixed up.
+    _manifest(lake_root, "tpch")
+    assert main(["validate", "--batch-id", BATCH, "--dataset", "nycflights13"]) == 2
+    report = lake_root / "curated" / "nycflights13" / "_reports" / f"batch_id={BATCH}"
+    assert f"{report / 'transform.json'} is missing" in capsys.readouterr().err
 
 
 def _fake_validation(root: Path, batch_id: str, validated_at: str) -> Path:
