@@ -5,8 +5,8 @@ Expectations, Load into DuckDB, catalog, Commit) from a cold process, on nycflig
 year (336,776 flights, 12 monthly batches) and on TPC-H at scale 1 (one batch, 6M lines).
 Each run gets a fresh lake, warehouse and state directory over raw extracts seeded once (and
 cached under /tmp); both runs must commit every batch and reconcile, or the bench fails.
-Prints wall time, the peak RSS of the largest process (the Spark driver's JVM), and raw rows
-per second.
+Prints wall time, the peak RSS of the largest process of the run (the Spark driver's JVM,
+sampled from /proc), and raw rows per second.
 
     .venv/bin/python bench/bench_datasets.py [--tpch-scale 1] [--months 12]
 """
@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,11 +32,61 @@ from transforms.registry import get_dataset, resolve  # noqa: E402
 
 CACHE = Path("/tmp/sfn-etl-bench/datasets")
 
-MEASURE = (
-    "import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
-    "print('peak_rss_kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-    "file=sys.stderr); sys.exit(code)"
-)
+POLL_SECONDS = 0.2
+
+
+def _descendants(root: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found.update(children)
+        frontier.extend(children)
+    return found
+
+
+def _peak_kib(pid: int) -> int:
+    """VmHWM, the process's own peak resident set; 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def run_watched(command: list[str], env: dict) -> tuple[subprocess.CompletedProcess, int]:
+    """Run `command`; its result and the peak RSS (KiB) of the largest process of its tree.
+
+    The Spark driver's JVM is a grandchild its parent never waits for, so getrusage does not
+    see it: the tree is sampled from /proc while the command runs instead."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    peaks: dict[int, int] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(POLL_SECONDS):
+            for pid in _descendants(process.pid):
+                peaks[pid] = max(peaks.get(pid, 0), _peak_kib(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    stop.set()
+    sampler.join()
+    result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+    return result, max(peaks.values(), default=0)
 
 
 def seeded_raw(name: str, options: dict) -> Path:
@@ -66,18 +117,11 @@ def run_end_to_end(name: str, raw: Path) -> dict:
     env.pop("SFN_ETL_WAREHOUSE", None)
     command = [str(Path(sys.executable).with_name("sfn-etl")), "run", "--dataset", name, "--json"]
     started = time.perf_counter()
-    completed = subprocess.run(
-        [sys.executable, "-c", MEASURE, *command],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    completed, peak_kib = run_watched(command, env)
     seconds = time.perf_counter() - started
     if completed.returncode != 0:
         raise SystemExit(f"{name}: the run failed:\n{completed.stderr[-3000:]}")
     summary = json.loads(completed.stdout)
-    peak_kib = int(completed.stderr.strip().splitlines()[-1].split()[-1])
     entry = summary["datasets"][name]
     if entry["status"] != "committed":
         raise SystemExit(f"{name}: {entry['status']}: {entry.get('cause')}")

@@ -23,10 +23,6 @@ def raw_root(lake: Lake) -> str:
     return lake.uri(RAW)
 
 
-def raw_folder(lake: Lake, folder: str) -> str:
-    return lake.uri(RAW, folder)
-
-
 def manifest_uri(lake: Lake, batch_id: str) -> str:
     return lake.uri(MANIFESTS, f"{batch_id}.json")
 
@@ -44,7 +40,7 @@ def curated_uri(lake: Lake, dataset: str, table: str, batch_id: str) -> str:
 
 
 def curated_table_uri(lake: Lake, dataset: str, table: str) -> str:
-    """The folder of every batch of a curated table: the catalog table's location."""
+    """The folder of every batch of a curated table."""
     return lake.uri(CURATED, dataset, table)
 
 

@@ -170,13 +170,8 @@ def new_files_by_dataset(
 def uncommitted_files(lake: Lake) -> list[tuple[str, str]]:
     """(uri, etag) of every raw file a dataset claims and no committed manifest has consumed,
     sorted by URI: the files the next execution would take."""
-    consumed = consumed_files(lake)
-    everyone = select(None)
-    return [
-        (obj.uri, obj.etag)
-        for obj in lake.list(raw_root(lake))
-        if (obj.uri, obj.etag) not in consumed and claim(lake, obj.uri, everyone) is not None
-    ]
+    new, _ = new_files_by_dataset(lake, select(None))
+    return sorted((f.uri, f.etag) for files in new.values() for f in files)
 
 
 def consumed_files(lake: Lake) -> set[tuple[str, str]]:
