@@ -28,7 +28,7 @@ def test_a_row_missing_from_the_parquet_is_one_row_unaccounted_for():
         None,
         False,
         1,
-        [{"read": 100, "written": 97, "recounted": 96, "quarantined": 2, "duplicates": 1}],
+        [{**COUNTS, "recounted": 96, "generated": 0}],
     )
 
 
