@@ -90,7 +90,6 @@ def local_session(app_name: str) -> SparkSession:
 @dataclass
 class Runtime:
     spark: SparkSession
-    on_glue: bool
     _job: Any = field(default=None, repr=False)
 
     def commit(self) -> None:
@@ -103,7 +102,7 @@ def start(job_name: str, argv: Sequence[str]) -> Runtime:
     if GLUE_RUN_MARKER in argv:
         return _start_on_glue(job_name, argv)
     active = SparkSession.getActiveSession()
-    return Runtime(spark=active or local_session(job_name), on_glue=False)
+    return Runtime(spark=active or local_session(job_name))
 
 
 def _start_on_glue(job_name: str, argv: Sequence[str]) -> Runtime:
@@ -114,7 +113,7 @@ def _start_on_glue(job_name: str, argv: Sequence[str]) -> Runtime:
     glue_context = GlueContext(SparkContext.getOrCreate())
     job = Job(glue_context)
     job.init(job_name, resolve_options(argv, ["JOB_NAME"]))
-    return Runtime(spark=glue_context.spark_session, on_glue=True, _job=job)
+    return Runtime(spark=glue_context.spark_session, _job=job)
 
 
 def run_main(main, argv: Sequence[str] | None = None) -> None:

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.curation import build_curated, write_and_count
 from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
-from jobs.transform_inputs import BatchInput, files_without_lines, read_lines, resolve_input
+from jobs.transformation.curation import build_curated, write_and_count
+from jobs.transformation.inputs import BatchInput, files_without_lines, read_lines, resolve_input
 from orchestration.lake import Lake
 from orchestration.layout import curated_uri, quarantine_uri, report_uri
 from orchestration.manifest import check_batch_id, new_batch_id

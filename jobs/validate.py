@@ -21,22 +21,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructField, StructType
 
 from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
-from jobs.validation_checks import (
+from jobs.validation.checks import (
     CheckResult,
     keys_exist,
     quarantine_share,
     reconcile,
 )
-from jobs.validation_gx import SuiteRunner
-from jobs.validation_suites import Suite, load_suite
-from jobs.validation_summary import build_summary, gx_checks
-from jobs.warehouse_keys import read_keys
+from jobs.validation.gx import SuiteRunner
+from jobs.validation.suites import Suite, load_suite
+from jobs.validation.summary import build_summary, gx_checks
+from jobs.validation.warehouse_keys import read_keys
 from orchestration.errors import UserError
 from orchestration.lake import Lake
 from orchestration.layout import (
@@ -116,10 +115,7 @@ def plan_batch(lake: Lake, dataset: Dataset, batch_id: str) -> BatchPlan:
 
 
 def _has_parquet(lake: Lake, uri: str) -> bool:
-    if uri.startswith("s3://"):
-        return any(o.uri.endswith(".parquet") for o in lake.list(uri))
-    # Locally Lake.list would checksum every file to build etags; a glob is enough here.
-    return any(Path(uri).glob("*.parquet"))
+    return any(o.uri.endswith(".parquet") for o in lake.list(uri))
 
 
 def validate_batch(

@@ -7,9 +7,9 @@ written here; bulk data is read and written by Spark or pyarrow at `uri()`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +64,7 @@ class Lake:
         """(bucket, key) of an object, as an `aws-sdk:s3` task addresses it."""
         uri = self.uri(*parts)
         if self.is_s3:
-            parsed = urlparse(uri)
-            return parsed.netloc, parsed.path.lstrip("/")
+            return split_s3_uri(uri)
         return LOCAL_BUCKET, os.path.relpath(uri, self.root)
 
     # -- small objects -------------------------------------------------------------------
@@ -73,7 +72,7 @@ class Lake:
     def read_text(self, uri: str) -> str:
         try:
             if uri.startswith("s3://"):
-                bucket, key = _split_s3(uri)
+                bucket, key = split_s3_uri(uri)
                 body = _s3().get_object(Bucket=bucket, Key=key)["Body"].read()
                 return body.decode("utf-8")
             return Path(uri).read_text(encoding="utf-8")
@@ -96,7 +95,7 @@ class Lake:
     def write_text(self, uri: str, text: str) -> None:
         """Write atomically: a reader sees the old object or the new one, never a torn one."""
         if uri.startswith("s3://"):
-            bucket, key = _split_s3(uri)
+            bucket, key = split_s3_uri(uri)
             _s3().put_object(Bucket=bucket, Key=key, Body=text.encode("utf-8"))
             return
         path = Path(uri)
@@ -119,15 +118,17 @@ class Lake:
 
     def exists(self, uri: str) -> bool:
         if uri.startswith("s3://"):
-            bucket, key = _split_s3(uri)
+            bucket, key = split_s3_uri(uri)
             response = _s3().list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
             return any(o["Key"] == key for o in response.get("Contents", []))
         return Path(uri).exists()
 
     def list(self, prefix_uri: str) -> list[LakeObject]:
-        """Every object below a prefix, sorted by URI; hidden and `_`-prefixed names skipped."""
+        """Every object below a prefix, sorted by URI; hidden and `_`-prefixed names skipped.
+
+        Listing reads no file: on S3 the etag is the object's ETag, locally `local_etag`."""
         if prefix_uri.startswith("s3://"):
-            bucket, key = _split_s3(prefix_uri)
+            bucket, key = split_s3_uri(prefix_uri)
             key = f"{key.rstrip('/')}/" if key.strip("/") else ""
             objects = []
             paginator = _s3().get_paginator("list_objects_v2")
@@ -149,36 +150,46 @@ class Lake:
         objects = []
         for path in base.rglob("*"):
             if path.is_file() and not _is_hidden(str(path.relative_to(base))):
-                objects.append(
-                    LakeObject(uri=str(path), size=path.stat().st_size, etag=_etag(path))
-                )
+                stat = path.stat()
+                objects.append(LakeObject(uri=str(path), size=stat.st_size, etag=local_etag(stat)))
         return sorted(objects, key=lambda o: o.uri)
+
+
+URI_REWRITES = ((r"^file:/*", "/"), (r"^s3[an]://", "s3://"))
+"""(pattern, replacement) pairs that make a URI as Spark or Hadoop names it the lake's URI:
+file:/… and file:///… are plain paths, s3a:// and s3n:// are s3://. The patterns mean the same in
+Python's `re` and Java's regex (Spark's regexp_replace), and the replacements hold no group
+references, so `normalize_uri` and the Spark column form of it
+(jobs.transformation.inputs.normalized_uri_column) apply the very same rules."""
 
 
 def normalize_uri(uri: str) -> str:
     """Spark reports local files as file:/… or file:///…; compare them as plain paths."""
-    if uri.startswith("file:"):
-        return "/" + uri[len("file:") :].lstrip("/")
-    if uri.startswith("s3a://") or uri.startswith("s3n://"):
-        return "s3://" + uri.split("://", 1)[1]
+    for pattern, replacement in URI_REWRITES:
+        uri = re.sub(pattern, replacement, uri)
     return uri
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """(bucket, key) of s3://bucket/key; the key has no leading slash and may be empty."""
+    parsed = urlparse(uri)
+    return parsed.netloc, parsed.path.lstrip("/")
+
+
+def local_etag(stat: os.stat_result) -> str:
+    """A local file's etag, from its metadata alone: `<size>-<mtime_ns>-<inode>`.
+
+    Extract needs only "this file changed since a committed manifest listed it", not a content
+    hash: rewriting a file changes its mtime, an atomic replace (Lake.write_text) also gives it
+    a new inode, which tells a same-size rewrite apart even within one tick of the kernel's
+    coarse file clock; and the seed leaves files whose bytes are unchanged untouched. Listing a
+    lake thus reads no file. (A same-size in-place rewrite within one clock tick would go
+    unseen, as would restoring the old mtime on purpose.)"""
+    return f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ino}"
 
 
 def _is_hidden(relative: str) -> bool:
     return any(part.startswith((".", "_")) for part in relative.split("/"))
-
-
-def _etag(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _split_s3(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 def _s3():

@@ -23,9 +23,13 @@ def new_batch_id(now: datetime | None = None, dataset: str | None = None) -> str
     return f"{moment}-{secrets.token_hex(3)}{suffix}"
 
 
-def check_batch_id(batch_id: str) -> str:
-    if not BATCH_ID.match(batch_id):
-        raise UserError(f"invalid batch id {batch_id!r}: use letters, digits, '_', '.', '-'")
+def check_batch_id(batch_id: object, name: str = "batch id") -> str:
+    """The one check of a batch id (1-128 of letters, digits, '_', '.', '-', starting with a
+    letter or digit): it names folders and objects in the lake, and the warehouse inlines it as
+    a SQL literal (orchestration.warehouse.base.validate_batch_id). `name` is how the message
+    calls it."""
+    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
+        raise UserError(f"invalid {name} {batch_id!r}: use letters, digits, '_', '.', '-'")
     return batch_id
 
 

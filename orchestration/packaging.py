@@ -31,7 +31,8 @@ from transforms.registry import select
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 GLUE_JOBS = ("transform", "validate")
-"""Job scripts in jobs/; infra/glue.tf creates a Glue job per name (tests/infra checks it)."""
+"""Job scripts in jobs/; infra/glue.tf creates a Glue job per name (tests/infra checks it) and
+`sfn-etl job NAME` runs them locally (orchestration/commands/data.py)."""
 
 LAMBDAS = ("extract", "load")
 """Handler modules in orchestration/lambdas/; infra/lambda.tf creates a function per name."""

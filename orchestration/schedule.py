@@ -4,6 +4,9 @@ The syntax is AWS's exactly: `rate(1 hour)` but `rate(2 hours)`; cron fields are
 hours, day-of-month, month, day-of-week (1 = SUN) and year; one of day-of-month and
 day-of-week must be `?`; `L`, `W` and `#` as AWS documents them. An invalid expression is
 refused with the reason, so `sfn-etl schedule` and Terraform never disagree silently.
+The parser is our own, not croniter: croniter has no rate(), reads a sixth field as seconds
+rather than the year, counts weekdays from 0 = SUN, spells the last Friday `L5` instead of `6L`,
+has no `LW`, and accepts expressions EventBridge refuses.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from orchestration.packaging import (
     PROJECT_ROOT,
     STATE_MACHINE,
     WHEEL,
+    WHEEL_PACKAGES,
     build,
     packaged_datasets,
     read_project,
@@ -187,7 +188,13 @@ def test_wheel_holds_the_packages_the_jobs_import_and_no_tests(package):
         "expectations",
         DIST_INFO,
     }
-    assert {"jobs/runtime.py", "jobs/transform.py", "orchestration/lake.py"} <= names
+    assert {
+        "jobs/runtime.py",
+        "jobs/transform.py",
+        "jobs/transformation/inputs.py",
+        "jobs/validation/checks.py",
+        "orchestration/lake.py",
+    } <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
 
 
@@ -298,13 +305,18 @@ def test_lambda_code_imports_from_the_zip_with_only_the_runtime_libraries(
     )
 
 
-def test_package_refuses_a_tree_without_a_job_script(tmp_path):
-    root = tmp_path / "tree"
-    for name in ("transforms", "jobs", "orchestration", "expectations"):
+def _source_tree(root: Path) -> Path:
+    """A copy of what `sfn-etl package` builds from: the packages and pyproject.toml."""
+    for name in WHEEL_PACKAGES:
         shutil.copytree(
             PROJECT_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
         )
     shutil.copy(PROJECT_ROOT / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+def test_package_refuses_a_tree_without_a_job_script(tmp_path):
+    root = _source_tree(tmp_path / "tree")
     (root / "jobs" / "validate.py").unlink()
     with pytest.raises(UserError) as raised:
         build(tmp_path / "dist", root=root)
@@ -312,12 +324,7 @@ def test_package_refuses_a_tree_without_a_job_script(tmp_path):
 
 
 def test_package_refuses_a_tree_without_a_suite_the_lambda_ships(tmp_path):
-    root = tmp_path / "tree"
-    for name in ("transforms", "jobs", "orchestration", "expectations"):
-        shutil.copytree(
-            PROJECT_ROOT / name, root / name, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    shutil.copy(PROJECT_ROOT / "pyproject.toml", root / "pyproject.toml")
+    root = _source_tree(tmp_path / "tree")
     dataset = packaged_datasets()[0]
     suite = root / "expectations" / dataset.name / f"{dataset.curated_tables[0].name}.json"
     suite.unlink()

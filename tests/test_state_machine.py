@@ -1,6 +1,8 @@
-"""The definition itself: valid ASL, the flow the design describes, Retry and Catch everywhere;
-then its behaviour, run through the local engine with the Lambdas and Glue jobs overridden
-(tests/engine/fake_pipeline.py, no Spark): one dataset's failure never stops another."""
+"""The definition as the deploy path takes it (valid ASL, the placeholders Terraform fills), then
+its behaviour, run through the local engine with the Lambdas and Glue jobs overridden
+(tests/engine/fake_pipeline.py, no Spark) and faults injected with Step Functions Local mock
+configuration: transient errors are retried with backoff, every other failure is caught, notified
+and dead-lettered, and one dataset's failure never stops another."""
 
 from __future__ import annotations
 
@@ -21,49 +23,21 @@ from tests.engine.fake_pipeline import FakePipeline
 
 TEMPLATE = default_definition_path().read_text(encoding="utf-8")
 DEFINITION = json.loads(TEMPLATE)
-STATES = DEFINITION["States"]
-ITERATION = STATES["ProcessDatasets"]["ItemProcessor"]["States"]
-TO_WAREHOUSE, TO_CATALOG = (branch["States"] for branch in ITERATION["Deliver"]["Branches"])
-ITERATION_FAILURE_STATES = {"NotifyDatasetFailure", "DeadLetterDataset", "DatasetFailed"}
-EXECUTION_FAILURE_STATES = {"NotifyFailure", "SendToDLQ", "Failed", "Done"}
 
 
-def _children(state: dict):
-    if "ItemProcessor" in state:
-        yield state["ItemProcessor"]["States"]
-    for branch in state.get("Branches", []):
-        yield branch["States"]
-
-
-def _tasks(states: dict, enclosing: tuple[dict, ...] = ()):
-    """(name, state, the Map and Parallel states around it, outermost first) of every Task."""
+def _task_names(states: dict) -> set[str]:
+    """Every Task state, those inside Maps and Parallel branches included."""
+    names = set()
     for name, state in states.items():
         if state["Type"] == "Task":
-            yield name, state, enclosing
-        for child in _children(state):
-            yield from _tasks(child, (*enclosing, state))
+            names.add(name)
+        children = [state["ItemProcessor"]] if "ItemProcessor" in state else []
+        for child in [*children, *state.get("Branches", [])]:
+            names |= _task_names(child["States"])
+    return names
 
 
-TASKS = {name: (state, enclosing) for name, state, enclosing in _tasks(STATES)}
-
-
-def _flow(states: dict, start: str, taken: dict[str, str] | None = None) -> list[str]:
-    """The states after `start` to the end, following Next and, at a Choice, `taken[choice]`
-    (by default its first rule)."""
-    taken = taken or {}
-    path, name = [], start
-    while True:
-        state = states[name]
-        if state["Type"] == "Choice":
-            name = taken.get(name, state["Choices"][0]["Next"])
-        elif "Next" in state:
-            name = state["Next"]
-        else:
-            return path
-        path.append(name)
-
-
-# -- the definition ----------------------------------------------------------------------------
+# -- the definition, as the deploy path takes it ------------------------------------------------
 
 
 def test_statelint_finds_no_problem_in_the_template():
@@ -81,207 +55,6 @@ def test_placeholders_are_exactly_the_stable_set_terraform_fills():
         "CatalogDatabasePrefix",
     }
     assert set(LOCAL_PLACEHOLDERS) == set(re.findall(r"\$\{(\w+)\}", TEMPLATE))
-
-
-def test_happy_path_extracts_then_processes_every_dataset_then_notifies_success():
-    start = DEFINITION["StartAt"]
-    assert [start, *_flow(STATES, start, {"AnyDatasetFailed": "NotifySuccess"})] == [
-        "ApplyDefaults",
-        "MergeInput",
-        "Extract",
-        "AnythingNew",
-        "ProcessDatasets",
-        "Tally",
-        "CountFailures",
-        "AnyDatasetFailed",
-        "NotifySuccess",
-        "Done",
-    ]
-
-
-def test_each_dataset_is_transformed_validated_delivered_then_committed_in_its_iteration():
-    processor = STATES["ProcessDatasets"]["ItemProcessor"]
-    assert _flow(ITERATION, processor["StartAt"]) == [
-        "Validate",
-        "ReadValidationSummary",
-        "ValidationPassed",
-        "Deliver",
-        "Commit",
-        "DatasetCommitted",
-    ]
-    assert processor["StartAt"] == "Transform"
-    assert STATES["ProcessDatasets"]["ItemsPath"] == "$.batch.datasets"
-
-
-def test_nothing_new_ends_with_success_before_any_glue_job():
-    choice = STATES["AnythingNew"]
-    assert choice["Choices"] == [
-        {"Variable": "$.batch.has_work", "BooleanEquals": True, "Next": "ProcessDatasets"}
-    ]
-    assert STATES[choice["Default"]] == {
-        "Type": "Succeed",
-        "Comment": "No uncommitted raw files: end without starting a Glue job.",
-    }
-
-
-def test_failure_path_notifies_then_dead_letters_then_fails_with_the_original_error():
-    assert STATES["NotifyFailure"]["Next"] == "SendToDLQ"
-    assert STATES["SendToDLQ"]["Next"] == "Failed"
-    assert STATES["NotifyFailure"]["Resource"] == "arn:aws:states:::sns:publish"
-    assert STATES["SendToDLQ"]["Resource"] == "arn:aws:states:::sqs:sendMessage"
-    assert STATES["SendToDLQ"]["Parameters"]["MessageBody"] == {
-        "execution.$": "$$.Execution.Id",
-        "input.$": "$$.Execution.Input",
-        "error.$": "$.error.Error",
-        "cause.$": "$.error.Cause",
-    }
-    assert STATES["Failed"]["Type"] == "Fail"
-    assert (STATES["Failed"]["ErrorPath"], STATES["Failed"]["CausePath"]) == (
-        "$.error.Error",
-        "$.error.Cause",
-    )
-
-
-def test_a_failed_dataset_is_notified_then_dead_lettered_then_ends_its_iteration_as_failed():
-    assert _flow(ITERATION, "NotifyDatasetFailure") == ["DeadLetterDataset", "DatasetFailed"]
-    assert ITERATION["DatasetFailed"]["Parameters"]["status"] == "failed"
-    assert ITERATION["DatasetFailed"].get("End") is True
-    assert ITERATION["DeadLetterDataset"]["Parameters"]["MessageBody"] == {
-        "execution.$": "$$.Execution.Id",
-        "input.$": "$$.Execution.Input",
-        "dataset.$": "$.batch.dataset",
-        "batch_id.$": "$.batch.batch_id",
-        "manifest_uri.$": "$.batch.manifest_uri",
-        "error.$": "$.error.Error",
-        "cause.$": "$.error.Cause",
-    }
-
-
-def test_any_failed_dataset_fails_the_execution_as_datasets_failed_with_the_outcomes():
-    assert STATES["AnyDatasetFailed"]["Choices"] == [
-        {"Variable": "$.tally.any_failed", "BooleanEquals": True, "Next": "DatasetsFailed"}
-    ]
-    assert STATES["AnyDatasetFailed"]["Default"] == "NotifySuccess"
-    failed = STATES["DatasetsFailed"]
-    assert failed["Parameters"] == {
-        "Error": "DatasetsFailed",
-        "Cause.$": "States.JsonToString($.outcomes)",
-    }
-    assert (failed["ResultPath"], failed["Next"]) == ("$.error", "Failed")
-
-
-def test_failed_validation_takes_the_datasets_failure_path_as_error_validation_failed():
-    assert ITERATION["ValidationPassed"]["Choices"] == [
-        {"Variable": "$.validation.summary.success", "BooleanEquals": True, "Next": "Deliver"}
-    ]
-    shaped = ITERATION[ITERATION["ValidationPassed"]["Default"]]
-    assert shaped["Parameters"]["Error"] == "ValidationFailed"
-    assert (shaped["ResultPath"], shaped["Next"]) == ("$.error", "NotifyDatasetFailure")
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_every_task_retries_transient_errors_with_capped_full_jitter_backoff(name):
-    state, _ = TASKS[name]
-    assert state["Retry"], name
-    for retrier in state["Retry"]:
-        assert "States.ALL" not in retrier["ErrorEquals"]
-        assert retrier["BackoffRate"] == 2.0
-        assert retrier["JitterStrategy"] == "FULL"
-        assert 0 < retrier["MaxDelaySeconds"] <= 120
-        assert retrier["MaxAttempts"] >= 3
-
-
-@pytest.mark.parametrize("name", sorted(TASKS))
-def test_every_task_failure_is_caught_by_its_own_or_the_nearest_enclosing_catch(name):
-    state, enclosing = TASKS[name]
-    catcher = next(s for s in (state, *reversed(enclosing)) if "Catch" in s)
-    assert [c["ErrorEquals"] for c in catcher["Catch"]] == [["States.ALL"]]
-    in_iteration = any(s is STATES["ProcessDatasets"] for s in enclosing)
-    allowed = ITERATION_FAILURE_STATES if in_iteration else EXECUTION_FAILURE_STATES
-    assert catcher["Catch"][0]["Next"] in allowed
-
-
-def test_glue_jobs_run_sync_with_the_dataset_and_batch_arguments():
-    transform, validate = ITERATION["Transform"], ITERATION["Validate"]
-    assert transform["Resource"] == validate["Resource"] == "arn:aws:states:::glue:startJobRun.sync"
-    assert transform["Parameters"] == {
-        "JobName": "${TransformJobName}",
-        "Arguments": {
-            "--dataset.$": "$.batch.dataset",
-            "--batch_id.$": "$.batch.batch_id",
-            "--manifest_uri.$": "$.batch.manifest_uri",
-        },
-    }
-    assert validate["Parameters"] == {
-        "JobName": "${ValidateJobName}",
-        "Arguments": {"--dataset.$": "$.batch.dataset", "--batch_id.$": "$.batch.batch_id"},
-    }
-
-
-def test_concurrency_of_datasets_and_of_loads_comes_from_the_input_with_defaults():
-    assert STATES["ApplyDefaults"]["Parameters"] == {
-        "max_concurrency": 4,
-        "dataset_concurrency": 2,
-        "datasets": [],
-    }
-    assert STATES["ProcessDatasets"]["MaxConcurrencyPath"] == "$.config.dataset_concurrency"
-    assert STATES["Extract"]["Parameters"]["Payload"]["datasets.$"] == "$.config.datasets"
-
-
-def test_load_tables_maps_over_the_summary_loads_with_concurrency_from_the_input():
-    load = TO_WAREHOUSE["LoadTables"]
-    assert load["ItemsPath"] == "$.validation.summary.loads"
-    assert load["MaxConcurrencyPath"] == "$.config.max_concurrency"
-    assert load["ItemSelector"] == {
-        "batch_id.$": "$.batch.batch_id",
-        "dataset.$": "$$.Map.Item.Value.dataset",
-        "table.$": "$$.Map.Item.Value.table",
-        "curated_uri.$": "$$.Map.Item.Value.curated_uri",
-    }
-
-
-def test_each_destination_is_taken_only_when_the_dataset_declares_it():
-    assert TO_WAREHOUSE["ToWarehouse"]["Choices"] == [
-        {"Variable": "$.batch.destinations.warehouse", "BooleanEquals": True,
-         "Next": "LoadTables"}
-    ]  # fmt: skip
-    assert TO_CATALOG["ToCatalog"]["Choices"] == [
-        {"Variable": "$.batch.destinations.catalog", "BooleanEquals": True,
-         "Next": "RegisterPartitions"}
-    ]  # fmt: skip
-    assert (
-        TO_WAREHOUSE["NoWarehouse"]
-        == TO_CATALOG["NoCatalog"]
-        == {
-            "Type": "Pass",
-            "Result": [],
-            "End": True,
-        }
-    )
-
-
-def test_partitions_register_in_the_database_named_by_the_prefix_and_the_dataset():
-    register = TO_CATALOG["RegisterPartitions"]
-    assert register["ItemSelector"]["database.$"] == (
-        "States.Format('${CatalogDatabasePrefix}{}', $$.Map.Item.Value.dataset)"
-    )
-    task = register["ItemProcessor"]["States"]["RegisterPartition"]
-    assert task["Resource"] == "arn:aws:states:::aws-sdk:glue:batchCreatePartition"
-
-
-def test_commit_writes_the_marker_only_after_delivery_as_a_direct_s3_integration():
-    commit = ITERATION["Commit"]
-    assert ITERATION["Deliver"]["Next"] == "Commit"
-    assert commit["Resource"] == "arn:aws:states:::aws-sdk:s3:putObject"
-    assert (commit["Parameters"]["Bucket.$"], commit["Parameters"]["Key.$"]) == (
-        "$.batch.commit.bucket",
-        "$.batch.commit.key",
-    )
-
-
-def test_a_lost_success_notification_does_not_fail_a_committed_batch():
-    assert STATES["NotifySuccess"]["Catch"][0]["Next"] == "Done"
-    assert STATES["NotifySuccess"]["Catch"][0]["ResultPath"] == "$.notify_error"
 
 
 # -- behaviour, through the engine ---------------------------------------------------------
@@ -317,6 +90,14 @@ def _entered(result) -> list[str]:
     ]
 
 
+def _retries(result) -> list[dict]:
+    return [
+        event["retryScheduledEventDetails"]
+        for event in result.events
+        if event["type"] == "RetryScheduled"
+    ]
+
+
 def _marker(lake_root: Path, batch_id: str) -> Path:
     return lake_root / "manifests" / f"{batch_id}.committed.json"
 
@@ -340,6 +121,9 @@ def test_one_datasets_failed_transform_leaves_the_other_committed_and_fails_the_
     assert _marker(lake_root, "b1-alpha").exists()
     assert not _marker(lake_root, "b1-beta").exists()
     assert ("validate", "beta") not in pipeline.calls
+    # The job's own failure is not transient: one attempt, no retry.
+    assert pipeline.calls.count(("transform", "beta")) == 1
+    assert _retries(result) == []
 
     (notified,) = _outbox("sns")
     message = json.loads(notified["Message"])
@@ -387,6 +171,9 @@ def test_when_every_dataset_commits_the_execution_succeeds_and_the_notification_
     result = _run(_pipeline(lake_root), name="all-good")
 
     assert result.status == "SUCCEEDED"
+    # Deliver ran both of its branches, for each dataset.
+    entered = _entered(result)
+    assert (entered.count("LoadTable"), entered.count("RegisterPartition")) == (2, 2)
     (notified,) = _outbox("sns")
     message = json.loads(notified["Message"])
     assert notified["Subject"] == "sfn-etl: batches committed"
@@ -497,3 +284,205 @@ def test_a_failing_extract_notifies_and_dead_letters_the_execution_then_fails_wi
     )
     assert pipeline.calls == []
     assert "ProcessDatasets" not in _entered(result)
+
+
+def test_a_dataset_runs_transform_validate_deliver_then_commit_each_after_the_one_before(
+    lake_root,
+):
+    pipeline = _pipeline(lake_root, destinations={"alpha": BOTH})
+    result = _run(pipeline)
+
+    assert result.status == "SUCCEEDED"
+    assert pipeline.calls == [("transform", "alpha"), ("validate", "alpha"), ("load", "alpha")]
+    steps = [
+        name
+        for name in _entered(result)
+        if name in {"Extract", "Transform", "Validate", "Deliver", "Commit", "NotifySuccess"}
+    ]
+    assert steps == ["Extract", "Transform", "Validate", "Deliver", "Commit", "NotifySuccess"]
+
+
+def test_each_glue_job_gets_its_datasets_batch_and_the_transform_its_manifest(lake_root):
+    pipeline = _pipeline(lake_root, destinations={"alpha": BOTH})
+    assert _run(pipeline).status == "SUCCEEDED"
+
+    common = {"--lake": str(lake_root), "--dataset": "alpha", "--batch_id": "b1-alpha"}
+    manifest = f"{lake_root}/manifests/b1-alpha.json"
+    assert pipeline.job_arguments == [
+        {"--JOB_NAME": "transform", **common, "--manifest_uri": manifest},
+        {"--JOB_NAME": "validate", **common},
+    ]
+
+
+def test_glue_throttling_the_transform_is_retried_with_growing_jittered_delays_then_commits(
+    lake_root,
+):
+    pipeline = _pipeline(lake_root, throttled_transform={"beta": 2})
+    result = _run(pipeline)
+
+    assert result.status == "SUCCEEDED"
+    assert pipeline.calls.count(("transform", "beta")) == 3
+    retries = _retries(result)
+    assert [(r["name"], r["error"], r["retryCount"]) for r in retries] == [
+        ("Transform", "Glue.ConcurrentRunsExceededException", 1),
+        ("Transform", "Glue.ConcurrentRunsExceededException", 2),
+    ]
+    # Full jitter: each delay is drawn below a cap that doubles from 10 s (and is scaled here).
+    assert 0 <= retries[0]["delaySeconds"] <= 10 and 0 <= retries[1]["delaySeconds"] <= 20
+    for retry in retries:
+        assert retry["sleptSeconds"] == pytest.approx(retry["delaySeconds"] * 0.001, abs=0.001)
+    assert _marker(lake_root, "b1-beta").exists()
+    assert _outbox("sqs") == []
+
+
+def test_glue_throttling_that_outlasts_the_retries_fails_only_that_dataset_and_notifies(
+    lake_root,
+):
+    pipeline = _pipeline(lake_root, throttled_transform={"beta": 99})
+    result = _run(pipeline)
+
+    assert (result.status, result.record["error"]) == ("FAILED", "DatasetsFailed")
+    assert pipeline.calls.count(("transform", "beta")) == 4  # the attempt, then 3 retries
+    assert [r["retryCount"] for r in _retries(result)] == [1, 2, 3]
+    (message,) = [json.loads(record["Message"]) for record in _outbox("sns")]
+    assert (message["dataset"], message["error"]) == (
+        "beta",
+        "Glue.ConcurrentRunsExceededException",
+    )
+    assert [json.loads(r["MessageBody"])["dataset"] for r in _outbox("sqs")] == ["beta"]
+    assert _marker(lake_root, "b1-alpha").exists()
+    assert not _marker(lake_root, "b1-beta").exists()
+
+
+def test_a_redshift_timeout_is_retried_and_the_load_then_succeeds(lake_root):
+    pipeline = _pipeline(lake_root, destinations={"alpha": ("warehouse",)},
+                         timed_out_load={"dim_a": 1})  # fmt: skip
+    result = _run(pipeline)
+
+    assert result.status == "SUCCEEDED"
+    assert [(r["name"], r["error"]) for r in _retries(result)] == [
+        ("LoadTable", "RedshiftTimeoutError")
+    ]
+    assert 0 <= _retries(result)[0]["delaySeconds"] <= 15
+    assert pipeline.calls.count(("load", "alpha")) == 2
+    marker = json.loads(_marker(lake_root, "b1-alpha").read_text())
+    assert [load["table"] for load in marker["warehouse"]] == ["dim_a"]
+
+
+def test_loads_one_at_a_time_go_in_the_summarys_order_dimensions_first(lake_root):
+    tables = ("dim_day", "dim_shop", "fact_sale")
+    pipeline = _pipeline(lake_root, destinations={"alpha": ("warehouse",)}, tables=tables)
+    result = _run(pipeline, {"max_concurrency": 1})
+
+    assert result.status == "SUCCEEDED"
+    assert [event["table"] for event in pipeline.load_events] == list(tables)
+    assert pipeline.peak["load"] == 1
+    curated = f"{lake_root}/curated/alpha"
+    assert pipeline.load_events[2] == {
+        "batch_id": "b1-alpha",
+        "dataset": "alpha",
+        "table": "fact_sale",
+        "curated_uri": f"{curated}/fact_sale/batch_id=b1-alpha",
+    }
+
+
+def test_by_default_two_datasets_run_at_once_each_loading_four_tables_at_once(lake_root):
+    warehouse = ("warehouse",)
+    tables = tuple(f"dim_{n}" for n in range(6))
+    destinations = {"alpha": warehouse, "beta": warehouse, "gamma": warehouse}
+    pipeline = _pipeline(lake_root, destinations=destinations, tables=tables, hold=0.3)
+    result = _run(pipeline)
+
+    assert result.status == "SUCCEEDED"
+    assert pipeline.peak["transform"] == 2
+    assert [pipeline.peak["load", d] for d in destinations] == [4, 4, 4]
+    assert sorted(e["table"] for e in pipeline.load_events) == sorted(tables * 3)
+
+
+# -- every Task's failure, injected with a mock configuration ------------------------------
+
+IN_ITERATION = "dataset"
+"""The failing dataset is notified and dead-lettered, the execution fails as DatasetsFailed."""
+FAILURES = {
+    # state -> (what fails with it, for the failure path to start; how the failure ends)
+    "Extract": ((), "execution"),
+    "Transform": ((), IN_ITERATION),
+    "Validate": ((), IN_ITERATION),
+    "ReadValidationSummary": ((), IN_ITERATION),
+    "LoadTable": ((), IN_ITERATION),
+    "RegisterPartition": ((), IN_ITERATION),
+    "Commit": ((), IN_ITERATION),
+    "NotifyDatasetFailure": (("Transform",), "dataset, not notified"),
+    "DeadLetterDataset": (("Transform",), "dataset, not dead-lettered"),
+    "NotifySuccess": ((), "succeeded, not notified"),
+    "NotifyFailure": (("Extract",), "execution, not notified"),
+    "SendToDLQ": (("Extract",), "execution, not dead-lettered"),
+}
+
+
+def test_the_failure_table_covers_every_task_of_the_definition():
+    assert set(FAILURES) == _task_names(DEFINITION["States"])
+
+
+def _mocks(tmp_path: Path, states) -> Path:
+    """A Step Functions Local mock configuration where each of `states` throws Boom, an error
+    no Retry matches."""
+    path = tmp_path / "mocks.json"
+    path.write_text(
+        json.dumps(
+            {
+                "StateMachines": {
+                    "sfn-etl": {"TestCases": {"Broken": {state: "Boom" for state in states}}}
+                },
+                "MockedResponses": {
+                    "Boom": {"0": {"Throw": {"Error": "Boom", "Cause": "injected"}}}
+                },
+            }
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize("state", sorted(FAILURES))
+def test_a_task_that_fails_is_caught_and_takes_the_failure_path(lake_root, tmp_path, state):
+    also, ending = FAILURES[state]
+    pipeline = _pipeline(lake_root)
+    request = RunRequest(
+        name="broken", mock_config=_mocks(tmp_path, (state, *also)), test_case="Broken",
+        time_scale=0.001,
+    )  # fmt: skip
+    result = run_execution(Settings.from_env(), request, overrides=pipeline.overrides())
+
+    assert _retries(result) == []  # Boom is no transient error
+    notified = [json.loads(r["Message"]) for r in _outbox("sns")]
+    dead_lettered = [json.loads(r["MessageBody"]) for r in _outbox("sqs")]
+    markers = sorted(p.name for p in (lake_root / "manifests").glob("*.committed.json"))
+    if ending == "succeeded, not notified":
+        # A lost success notification does not fail batches already committed.
+        assert (result.status, notified, dead_lettered) == ("SUCCEEDED", [], [])
+        assert markers == ["b1-alpha.committed.json", "b1-beta.committed.json"]
+        return
+
+    assert result.status == "FAILED"
+    assert markers == []
+    if ending.startswith("execution"):
+        # Outside a dataset's iteration: the execution fails with the original error.
+        assert (result.record["error"], result.record["cause"]) == ("Boom", "injected")
+        assert [m["error"] for m in notified] == ([] if "not notified" in ending else ["Boom"])
+        expected_dlq = [] if "not dead-lettered" in ending else ["Boom"]
+        assert [b["error"] for b in dead_lettered] == expected_dlq
+        assert "ProcessDatasets" not in _entered(result)
+        return
+
+    # In a dataset's iteration: mocks apply to every iteration, so both datasets fail.
+    assert result.record["error"] == "DatasetsFailed"
+    outcomes = json.loads(result.record["cause"])
+    assert [(o["dataset"], o["status"], o["error"]) for o in outcomes] == [
+        ("alpha", "failed", "Boom"),
+        ("beta", "failed", "Boom"),
+    ]
+    expected = [] if "not notified" in ending else [("alpha", "Boom"), ("beta", "Boom")]
+    assert sorted((m["dataset"], m["error"]) for m in notified) == expected
+    expected = [] if "not dead-lettered" in ending else [("alpha", "Boom"), ("beta", "Boom")]
+    assert sorted((b["dataset"], b["error"]) for b in dead_lettered) == expected
+    assert "NotifyFailure" not in _entered(result)

@@ -11,10 +11,10 @@ from pathlib import Path
 import typer
 
 from orchestration.errors import UserError
+from orchestration.packaging import GLUE_JOBS
 from orchestration.settings import Settings
 from transforms.registry import check_code, resolve, select
 
-JOBS = ("transform", "validate")
 _FLAGS = {"only_batches": "--only"}
 """Seed parameters whose command-line flag is not their name."""
 
@@ -111,8 +111,8 @@ def job_command(ctx: typer.Context, name: str = typer.Argument(..., help="transf
     """Run a Glue job script on the local runtime: `sfn-etl job transform -- --dataset D`.
 
     The transform job without --dataset or --manifest_uri runs once per declared dataset."""
-    if name not in JOBS:
-        raise UserError(f"unknown job {name!r}; jobs: {', '.join(JOBS)}")
+    if name not in GLUE_JOBS:
+        raise UserError(f"unknown job {name!r}; jobs: {', '.join(GLUE_JOBS)}")
     argv = list(ctx.args)
     if "--lake" not in argv:
         argv += ["--lake", Settings.from_env().lake]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -31,10 +29,7 @@ def batch_dataset(lake: Lake, batch_id: str) -> str:
 
 def has_parquet(lake: Lake, folder: str) -> bool:
     """Whether a curated folder holds a Parquet part file."""
-    if folder.startswith("s3://"):
-        return any(o.uri.endswith(".parquet") for o in lake.list(folder))
-    # A glob, not Lake.list, which hashes every file it lists.
-    return any(not p.name.startswith((".", "_")) for p in Path(folder).glob("*.parquet"))
+    return any(o.uri.endswith(".parquet") for o in lake.list(folder))
 
 
 def curated_tables(

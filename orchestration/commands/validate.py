@@ -3,8 +3,6 @@ docs` prints where the Data Docs of a validated batch are."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from orchestration.errors import UserError
@@ -72,15 +70,12 @@ def docs_command(
 
 def _last_validated(lake: Lake) -> str:
     root = lake.uri(VALIDATION)
-    if root.startswith("s3://"):
-        depth = root.rstrip("/").count("/") + 2
-        summaries = [
-            o.uri
-            for o in lake.list(root)
-            if o.uri.endswith("/summary.json") and o.uri.count("/") == depth
-        ]
-    else:
-        summaries = [str(path) for path in Path(root).glob("*/summary.json")]
+    depth = root.rstrip("/").count("/") + 2
+    summaries = [
+        o.uri
+        for o in lake.list(root)
+        if o.uri.endswith("/summary.json") and o.uri.count("/") == depth
+    ]
     if not summaries:
         raise UserError(
             f"no validated batch under {root}: run `sfn-etl validate --batch-id ID` first"

@@ -7,7 +7,8 @@ leaves the others' files committed. Raw files no dataset claims are listed in th
 
 A raw file is consumed only when a manifest listing it has a commit marker, and the state
 machine writes that marker only after every load succeeded. So a failed execution leaves its
-files to the next one and nothing is lost; a file rewritten in place (new etag) is new data.
+files to the next one and nothing is lost; a file rewritten in place (new etag; locally
+size, mtime and inode, orchestration.lake.local_etag) is new data.
 Runs unchanged on AWS (s3:// lake, through boto3) and locally (file system lake).
 
 Triggers. A scheduled execution invokes it with `{"execution_id": ...}`. It also accepts the

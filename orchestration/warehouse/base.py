@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from orchestration.errors import UserError
-from orchestration.manifest import BATCH_ID
+from orchestration.manifest import check_batch_id
 
 if TYPE_CHECKING:
     from orchestration.warehouse.tables import TableDef
@@ -51,14 +51,13 @@ class DuplicateKeyError(WarehouseError):
 
 
 def validate_batch_id(batch_id: object) -> str:
-    """The batch id as the manifests define it. It is inlined as a SQL literal in the statements
-    shared with Redshift's batch_execute_statement, so nothing else may pass."""
-    if not isinstance(batch_id, str) or not BATCH_ID.match(batch_id):
-        raise InvalidNameError(
-            f"invalid batch_id {batch_id!r}: expected 1-128 letters, digits, '_', '.', '-', "
-            "starting with a letter or digit"
-        )
-    return batch_id
+    """The batch id as the manifests check it (orchestration.manifest.check_batch_id), refused
+    as an InvalidNameError. It is inlined as a SQL literal in the statements shared with
+    Redshift's batch_execute_statement, so nothing else may pass."""
+    try:
+        return check_batch_id(batch_id, name="batch_id")
+    except UserError as exc:
+        raise InvalidNameError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from orchestration.lake import normalize_uri
+from orchestration.lake import normalize_uri, split_s3_uri
 from orchestration.warehouse.base import CuratedDataError
 from orchestration.warehouse.tables import TableDef
 
@@ -28,7 +27,7 @@ def part_files(curated_uri: str) -> list[str]:
     """The batch's Parquet files, sorted; an error naming the URI when there are none."""
     uri = normalize_uri(curated_uri).rstrip("/")
     if uri.startswith("s3://"):
-        bucket, prefix = _split_s3(uri + "/")
+        bucket, prefix = split_s3_uri(uri + "/")
         paginator = _s3().get_paginator("list_objects_v2")
         names = [
             item["Key"]
@@ -161,7 +160,7 @@ class _S3File(io.RawIOBase):
     and then column chunks, so only the parts being decoded are ever held in memory."""
 
     def __init__(self, uri: str) -> None:
-        self._bucket, self._key = _split_s3(uri)
+        self._bucket, self._key = split_s3_uri(uri)
         self._client = _s3()
         self._size = self._client.head_object(Bucket=self._bucket, Key=self._key)["ContentLength"]
         self._position = 0
@@ -191,11 +190,6 @@ class _S3File(io.RawIOBase):
         buffer[: len(data)] = data
         self._position += len(data)
         return len(data)
-
-
-def _split_s3(uri: str) -> tuple[str, str]:
-    parsed = urlparse(uri)
-    return parsed.netloc, parsed.path.lstrip("/")
 
 
 def _s3():

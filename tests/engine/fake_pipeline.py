@@ -4,11 +4,18 @@ the engine without Spark: `LocalServices.overrides` for extract, transform, vali
 Each declared dataset gets a batch `<base>-<dataset>`. Validate writes what the real job writes
 for the state machine to read (validation/<batch>/summary.json, a Parquet file per table), so
 ReadValidationSummary, Deliver, the catalog registration and Commit all run for real.
+
+Faults: a transform that fails (the job's own error), Glue refusing to start a transform
+(`ConcurrentRunsExceededException`, what Glue's throttling looks like to Step Functions), a load
+timing out in Redshift, a failed validation. `hold` makes each transform and load take that long,
+so that `peak` shows how many ran at once.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.engine.handlers import ServiceError
 from orchestration.lake import Lake
 
 BASE = "b1"
@@ -23,6 +31,10 @@ BASE = "b1"
 
 class TransformBroke(RuntimeError):
     pass
+
+
+class RedshiftTimeoutError(RuntimeError):
+    """Named as the load Lambda names a statement Redshift timed out on."""
 
 
 @dataclass
@@ -34,10 +46,24 @@ class FakePipeline:
     failing_validation: frozenset[str] = frozenset()
     quarantined: dict[str, int] = field(default_factory=dict)
     """Dataset -> rows its transform report says were quarantined (raw table `items`)."""
-    table: str = "dim_a"
+    tables: tuple[str, ...] = ("dim_a",)
+    """The curated tables of every batch, in the order the summary lists them for loading."""
+    throttled_transform: dict[str, int] = field(default_factory=dict)
+    """Dataset -> how many times Glue refuses to start its transform before running it."""
+    timed_out_load: dict[str, int] = field(default_factory=dict)
+    """Table -> how many of its loads time out in Redshift before one succeeds."""
+    hold: float = 0.0
+    """Seconds each transform and each load takes."""
     calls: list[tuple[str, str]] = field(default_factory=list)
-    """(step, dataset) in the order the steps ran."""
+    """(step, dataset) in the order the steps ran; a refused or failed attempt counts."""
+    job_arguments: list[dict[str, str]] = field(default_factory=list)
+    """The arguments of each Glue job run, as the job's main(argv) got them."""
     extract_events: list[dict[str, Any]] = field(default_factory=list)
+    load_events: list[dict[str, Any]] = field(default_factory=list)
+    peak: Counter = field(default_factory=Counter)
+    """Step, and (step, dataset) -> the most runs of it that were under way at once."""
+    _running: Counter = field(default_factory=Counter, repr=False)
+    _attempts: Counter = field(default_factory=Counter, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def overrides(self) -> dict[str, Any]:
@@ -48,9 +74,22 @@ class FakePipeline:
             "lambda:load": self.load,
         }
 
-    def _record(self, step: str, dataset: str) -> None:
+    def _record(self, step: str, dataset: str) -> int:
+        """Records the call; returns which attempt of (step, dataset) it is, from 1."""
         with self._lock:
             self.calls.append((step, dataset))
+            self._attempts[step, dataset] += 1
+            return self._attempts[step, dataset]
+
+    def _work(self, step: str, dataset: str) -> None:
+        with self._lock:
+            for key in (step, (step, dataset)):
+                self._running[key] += 1
+                self.peak[key] = max(self.peak[key], self._running[key])
+        time.sleep(self.hold)
+        with self._lock:
+            for key in (step, (step, dataset)):
+                self._running[key] -= 1
 
     def extract(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         self.extract_events.append(event)
@@ -79,8 +118,14 @@ class FakePipeline:
 
     def transform(self, argv: list[str]) -> int:
         args = _arguments(argv)
+        self.job_arguments.append(args)
         dataset, batch_id = args["--dataset"], args["--batch_id"]
-        self._record("transform", dataset)
+        attempt = self._record("transform", dataset)
+        if attempt <= self.throttled_transform.get(dataset, 0):
+            raise ServiceError(
+                "glue", "ConcurrentRunsExceededException", "Concurrent runs exceeded"
+            )
+        self._work("transform", dataset)
         if dataset in self.failing_transform:
             raise TransformBroke(f"{dataset}'s transform broke")
         report = {"raw": {"items": {"quarantined": self.quarantined.get(dataset, 0)}}}
@@ -92,23 +137,33 @@ class FakePipeline:
 
     def validate(self, argv: list[str]) -> int:
         args = _arguments(argv)
+        self.job_arguments.append(args)
         dataset, batch_id = args["--dataset"], args["--batch_id"]
         self._record("validate", dataset)
-        folder = Path(self.lake.root) / "curated" / dataset / self.table / f"batch_id={batch_id}"
-        folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.Table.from_pylist([{"a_key": 1}, {"a_key": 2}]), folder / "p.parquet")
         success = dataset not in self.failing_validation
+        loads = []
+        for table in self.tables:
+            folder = Path(self.lake.root) / "curated" / dataset / table / f"batch_id={batch_id}"
+            folder.mkdir(parents=True, exist_ok=True)
+            rows = [{"a_key": 1}, {"a_key": 2}]
+            pq.write_table(pa.Table.from_pylist(rows), folder / "p.parquet")
+            loads.append({"dataset": dataset, "table": table, "curated_uri": str(folder)})
         summary = {
             "batch_id": batch_id,
             "success": success,
-            "tables": {self.table: {"success": success}},
-            "loads": [{"dataset": dataset, "table": self.table, "curated_uri": str(folder)}],
+            "tables": {table: {"success": success} for table in self.tables},
+            "loads": loads,
         }
         self.lake.write_json(self.lake.uri("validation", batch_id, "summary.json"), summary)
         return 0
 
     def load(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        self._record("load", event["dataset"])
+        with self._lock:
+            self.load_events.append(event)
+        attempt = self._record("load", event["dataset"])
+        self._work("load", event["dataset"])
+        if attempt <= self.timed_out_load.get(event["table"], 0):
+            raise RedshiftTimeoutError(f"statement on {event['table']} timed out")
         return {
             "dataset": event["dataset"],
             "table": event["table"],

@@ -21,7 +21,7 @@ def test_missing_required_option_is_a_clear_error():
 def test_local_runs_reuse_the_warm_session(spark):
     runtime = start("transform", ["--lake", "/l"])
     assert runtime.spark is spark
-    assert runtime.on_glue is False
+    assert runtime._job is None
     runtime.commit()
 
 

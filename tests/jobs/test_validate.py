@@ -8,7 +8,7 @@ from pyspark.sql import functions as F
 
 from jobs import transform
 from jobs.validate import main
-from jobs.validation_checks import KEYS_EXIST, RECONCILED
+from jobs.validation.checks import KEYS_EXIST, RECONCILED
 from orchestration.errors import UserError
 
 BATCH = "v1"

@@ -1,6 +1,8 @@
+import os
+
 import pytest
 
-from orchestration.lake import LOCAL_BUCKET, Lake, LakeError, normalize_uri
+from orchestration.lake import LOCAL_BUCKET, Lake, LakeError, normalize_uri, split_s3_uri
 
 
 def test_zones_live_under_the_root_unless_moved(tmp_path):
@@ -45,6 +47,34 @@ def test_spark_file_uris_compare_as_plain_paths():
     assert normalize_uri("file:///a/b.tbl") == "/a/b.tbl"
     assert normalize_uri("file:/a/b.tbl") == "/a/b.tbl"
     assert normalize_uri("s3a://bkt/k") == "s3://bkt/k"
+    assert normalize_uri("s3n://bkt/k") == "s3://bkt/k"
+    assert normalize_uri("/a/b.tbl") == "/a/b.tbl"
+
+
+def test_s3_uris_split_into_bucket_and_key():
+    assert split_s3_uri("s3://bkt/a/b.parquet") == ("bkt", "a/b.parquet")
+    assert split_s3_uri("s3://bkt/prefix/") == ("bkt", "prefix/")
+    assert split_s3_uri("s3://bkt") == ("bkt", "")
+
+
+def test_a_local_etag_is_size_mtime_and_inode_and_reads_no_file(tmp_path, monkeypatch):
+    lake = Lake(str(tmp_path))
+    uri = lake.uri("raw", "t", "x.tbl")
+    lake.write_text(uri, "1|a|\n")
+    stat = os.stat(uri)
+    monkeypatch.setattr("pathlib.Path.open", lambda *a, **k: pytest.fail("a file was read"))
+    (listed,) = lake.list(lake.uri("raw"))
+    assert listed.etag == f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ino}"
+
+
+def test_a_same_size_rewrite_changes_the_local_etag(tmp_path):
+    lake = Lake(str(tmp_path))
+    uri = lake.uri("raw", "t", "x.tbl")
+    lake.write_text(uri, "1|old|\n")
+    (before,) = lake.list(lake.uri("raw"))
+    lake.write_text(uri, "1|new|\n")
+    (after,) = lake.list(lake.uri("raw"))
+    assert before.size == after.size and before.etag != after.etag
 
 
 def test_listing_a_zone_at_a_bucket_root_finds_its_objects(monkeypatch):

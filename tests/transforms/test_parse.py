@@ -205,7 +205,7 @@ def test_malformed_doubles_booleans_timestamps_and_integral_decimals_are_rejecte
 
 
 def test_latin1_extracts_are_decoded_as_latin1_and_utf8_ones_reject_latin1_bytes(spark, tmp_path):
-    from jobs.transform_inputs import read_lines
+    from jobs.transformation.inputs import read_lines
 
     path = tmp_path / "x.csv"
     path.write_bytes("1,café\n".encode("latin-1"))

@@ -1,15 +1,19 @@
 import json
 from pathlib import Path
 
+import pytest
 from chispa import assert_df_equality
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+from pyspark.sql.types import StructType
 
+from jobs.validation.checks import keys_exist
+from jobs.validation.suites import load_suite
 from tests.transforms.nycflights13 import raw_rows, source_file
 from transforms import registry
 from transforms.dedupe import keep_latest
 from transforms.nycflights13.dataset import DATASET
 from transforms.rules import apply_rules
-from transforms.schemas import QUARANTINE_SCHEMA
+from transforms.schemas import QUARANTINE_SCHEMA, spark_schema
 
 WEATHER = DATASET.raw("weather")
 EWR_GALE = "EWR,2013,2,12,3,39.02,26.96,61.63,260,1048.36058,NA,0,1008.3,10,2013-02-12T08:00:00Z"
@@ -52,27 +56,58 @@ def test_every_suite_builds_in_great_expectations_and_names_only_declared_column
             assert reference["key"] in dataset.curated(reference["table"]).business_keys
 
 
-def test_every_fact_reference_is_declared_in_its_suite():
-    suites = {
-        name: json.loads(
-            (Path(registry.datasets()["nycflights13"].suites) / f"{name}.json").read_text()
-        )
-        for name in ("fact_flights", "fact_weather")
+KNOWN_KEYS = {
+    "dim_carrier": ("carrier_code", "UA"),
+    "dim_airport": ("airport_code", "EWR"),
+    "dim_plane": ("tail_number", "N14228"),
+    "dim_date": ("date_key", 20130101),
+}
+"""Each dimension with one key, the one a flight of UA's N14228 from EWR to EWR on 2013-01-01
+refers to."""
+FLIGHT = {"carrier_code": "UA", "origin": "EWR", "dest": "EWR", "tail_number": "N14228",
+          "date_key": 20130101}  # fmt: skip
+
+
+def _reference_failures(spark, fact: str, **orphans) -> list[tuple]:
+    """(column, orphan keys) of each reference of `fact`'s suite that a fact row of FLIGHT's
+    keys, changed by `orphans`, fails, checked as the validate job checks them."""
+    suite = load_suite(registry.datasets()["nycflights13"], fact)
+    schema = spark_schema(DATASET.curated(fact).columns)
+    columns = [ref.column for ref in suite.references]
+    row = {**FLIGHT, **orphans}
+    facts = spark.createDataFrame(
+        [tuple(row[c] for c in columns)], StructType([schema[c] for c in columns])
+    )
+    dimensions = {
+        table: spark.createDataFrame([(value,)], [key])
+        for table, (key, value) in KNOWN_KEYS.items()
     }
-    references = {
-        name: {(r["column"], r["table"]) for r in suite["meta"]["references"]}
-        for name, suite in suites.items()
-    }
-    assert references == {
-        "fact_flights": {
-            ("carrier_code", "dim_carrier"),
-            ("origin", "dim_airport"),
-            ("dest", "dim_airport"),
-            ("tail_number", "dim_plane"),
-            ("date_key", "dim_date"),
-        },
-        "fact_weather": {("origin", "dim_airport"), ("date_key", "dim_date")},
-    }
+    checks = [
+        keys_exist(facts, ref.column, dimensions[ref.table].select(ref.key))
+        for ref in suite.references
+    ]
+    return [(c.column, c.sample) for c in checks if not c.success]
+
+
+def test_facts_whose_keys_are_all_in_their_dimensions_pass_every_reference(spark):
+    assert _reference_failures(spark, "fact_flights") == []
+    assert _reference_failures(spark, "fact_weather") == []
+
+
+@pytest.mark.parametrize(
+    ("fact", "column", "orphan"),
+    [
+        ("fact_flights", "carrier_code", "ZZ"),
+        ("fact_flights", "origin", "XXX"),
+        ("fact_flights", "dest", "XXX"),
+        ("fact_flights", "tail_number", "N00000"),
+        ("fact_flights", "date_key", 20140101),
+        ("fact_weather", "origin", "XXX"),
+        ("fact_weather", "date_key", 20140101),
+    ],
+)
+def test_a_fact_key_in_no_dimension_fails_exactly_its_reference(spark, fact, column, orphan):
+    assert _reference_failures(spark, fact, **{column: orphan}) == [(column, [orphan])]
 
 
 def test_the_1048_mph_wind_at_newark_is_quarantined_and_a_normal_reading_passes(spark):

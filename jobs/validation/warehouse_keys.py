@@ -51,12 +51,22 @@ def read_keys(url: str, schema: str, table: str, column: str) -> KnownKeys:
 def _duckdb_keys(path: Path, schema: str, table: str, select: str) -> list[int]:
     import duckdb
 
+    from orchestration.warehouse.duckdb_adapter import writer_lock
+
     if not path.exists():
         return []
-    try:
-        conn = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise UserError(f"cannot read the warehouse {path}: {exc}") from exc
+    # The same configuration and lock as the load's connections: DuckDB refuses a read-only
+    # connection to a file this process has open for writing (another dataset's load, when the
+    # datasets' iterations run in parallel), and a read between two writes sees a whole load.
+    with writer_lock(path):
+        try:
+            conn = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise UserError(f"cannot read the warehouse {path}: {exc}") from exc
+        return _keys_of(conn, schema, table, select)
+
+
+def _keys_of(conn, schema: str, table: str, select: str) -> list[int]:
     try:
         found = conn.execute(
             "SELECT count(*) FROM information_schema.tables "

@@ -1,8 +1,8 @@
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from jobs.validation_checks import CheckResult
-from jobs.validation_summary import build_summary, json_safe, table_entry
+from jobs.validation.checks import CheckResult
+from jobs.validation.summary import build_summary, json_safe, table_entry
 from transforms.registry import get_dataset
 
 TPCH = get_dataset("tpch")
@@ -42,7 +42,18 @@ def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
         "validated_at": "2025-01-02T03:04:05+00:00",
         "tables": {
             "dim_part": {"success": True, "evaluated": 1, "failed": []},
-            "fact_sales": table_entry([FAILED]),
+            "fact_sales": {
+                "success": False,
+                "evaluated": 1,
+                "failed": [
+                    {
+                        "expectation": "expect_column_values_to_be_between",
+                        "column": "discount",
+                        "unexpected_count": 1,
+                        "sample": ["0.11"],
+                    }
+                ],
+            },
         },
         "loads": [
             {"dataset": "tpch", "table": "dim_part", "curated_uri": "/lake/p"},

@@ -6,7 +6,7 @@ import duckdb
 import psycopg
 import pytest
 
-from jobs.warehouse_keys import KnownKeys, read_keys
+from jobs.validation.warehouse_keys import KnownKeys, read_keys
 from orchestration.errors import UserError
 
 
@@ -31,6 +31,14 @@ def duckdb_url(tmp_path):
 def test_duckdb_keys_are_the_distinct_non_null_keys_of_the_table_in_its_schema(duckdb_url):
     assert sorted(read_keys(duckdb_url, "tpch", "dim_customer", "customer_key").keys) == [1, 3]
     assert read_keys(duckdb_url, "crm", "dim_customer", "customer_key") == KnownKeys([8])
+
+
+def test_keys_are_read_while_another_dataset_loads_into_the_same_file(duckdb_url):
+    # The loads of a parallel dataset iteration hold a read-write connection in this process;
+    # DuckDB refuses a second connection to the file with another configuration.
+    with duckdb.connect(duckdb_url.removeprefix("duckdb:///")) as loading:
+        loading.execute("INSERT INTO crm.dim_customer VALUES (9)")
+        assert sorted(read_keys(duckdb_url, "tpch", "dim_customer", "customer_key").keys) == [1, 3]
 
 
 def test_a_table_the_schema_does_not_have_yet_holds_no_keys(duckdb_url):

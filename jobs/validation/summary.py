@@ -21,7 +21,7 @@ from great_expectations.core.expectation_validation_result import (
     ExpectationValidationResult,
 )
 
-from jobs.validation_checks import SAMPLE_SIZE, CheckResult
+from jobs.validation.checks import SAMPLE_SIZE, CheckResult
 from transforms.declaration import Dataset
 
 

@@ -8,7 +8,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from orchestration.errors import UserError
-from orchestration.lake import Lake, normalize_uri
+from orchestration.lake import URI_REWRITES, Lake, normalize_uri
 from orchestration.layout import raw_root
 from orchestration.manifest import ManifestFile, claim, manifest_file, read_manifest
 from transforms.declaration import Dataset, FileFormat
@@ -79,7 +79,7 @@ def read_lines(spark: SparkSession, paths: list[str], file_format: FileFormat) -
     """
     decoded = F.decode(F.col("value").cast("binary"), file_format.encoding.upper())
     return spark.read.text(paths).select(
-        _normalized_source_file().alias("source_file"), decoded.alias("raw_line")
+        normalized_uri_column(F.input_file_name()).alias("source_file"), decoded.alias("raw_line")
     )
 
 
@@ -87,6 +87,9 @@ def files_without_lines(paths: list[str], files_with_lines: set[str]) -> list[st
     return [p for p in paths if normalize_uri(p) not in files_with_lines]
 
 
-def _normalized_source_file() -> F.Column:
-    # Spark names local files file:/… or file:///…; the manifest names them by plain path.
-    return F.regexp_replace(F.input_file_name(), r"^file:/*", "/")
+def normalized_uri_column(uri: F.Column) -> F.Column:
+    """orchestration.lake.normalize_uri as a Spark expression, from the same URI_REWRITES: Spark
+    names local files file:/… or file:///…, the manifest names them by plain path."""
+    for pattern, replacement in URI_REWRITES:
+        uri = F.regexp_replace(uri, pattern, replacement)
+    return uri

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 import great_expectations as gx
 from great_expectations.core.expectation_validation_result import (
@@ -28,7 +27,8 @@ from great_expectations.data_context.types.resource_identifiers import (
 )
 from pyspark.sql import DataFrame
 
-from jobs.validation_suites import Suite
+from jobs.validation.suites import Suite
+from orchestration.lake import split_s3_uri
 
 SITE_NAME = "batch"
 DATA_SOURCE = "curated"
@@ -42,11 +42,11 @@ DETAIL_FORMAT = {"result_format": "BASIC", "partial_unexpected_count": 20}
 def docs_site_config(docs_root: str) -> dict[str, Any]:
     """A SiteBuilder writing to `docs_root`: a local folder or s3://bucket/prefix."""
     if docs_root.startswith("s3://"):
-        parsed = urlparse(docs_root)
+        bucket, prefix = split_s3_uri(docs_root)
         backend = {
             "class_name": "TupleS3StoreBackend",
-            "bucket": parsed.netloc,
-            "prefix": parsed.path.strip("/"),
+            "bucket": bucket,
+            "prefix": prefix.rstrip("/"),
         }
     else:
         backend = {"class_name": "TupleFilesystemStoreBackend", "base_directory": docs_root}

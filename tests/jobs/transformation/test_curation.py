@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.curation import conform, unknown_member_row
+from jobs.transformation.curation import conform, unknown_member_row
 from transforms.declaration import DeclarationError
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from jobs.validation_checks import (
+from jobs.validation.checks import (
     KEYS_EXIST,
     QUARANTINE_SHARE,
     RECONCILED,

@@ -1,8 +1,8 @@
 import json
 from decimal import Decimal
 
-from jobs.validation_gx import SuiteRunner, docs_site_config
-from jobs.validation_suites import parse_suite
+from jobs.validation.gx import SuiteRunner, docs_site_config
+from jobs.validation.suites import parse_suite
 from transforms.registry import get_dataset
 from transforms.schemas import spark_schema
 

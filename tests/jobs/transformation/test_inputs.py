@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from jobs.transform_inputs import files_without_lines, resolve_input
+from jobs.transformation.inputs import files_without_lines, normalized_uri_column, resolve_input
 from orchestration.errors import UserError
-from orchestration.lake import Lake
+from orchestration.lake import Lake, normalize_uri
 
 
 def _raw(root, table, name="x.tbl", content="1|a|\n"):
@@ -70,3 +70,25 @@ def test_a_manifest_of_another_dataset_is_refused(tmp_path):
 def test_files_spark_never_saw_are_the_empty_ones():
     paths = ["/l/raw/a.tbl", "/l/raw/b.tbl"]
     assert files_without_lines(paths, {"/l/raw/a.tbl"}) == ["/l/raw/b.tbl"]
+
+
+SPARK_URIS = [
+    "file:/lake/raw/a.tbl",
+    "file:///lake/raw/a.tbl",
+    "file:lake/a.tbl",
+    "/lake/raw/a.tbl",
+    "s3://bkt/raw/a.tbl",
+    "s3a://bkt/raw/a.tbl",
+    "s3n://bkt/raw/a.tbl",
+    "hdfs://nn/raw/a.tbl",
+    "/lake/file:/a.tbl",
+    "",
+]
+
+
+def test_the_spark_column_normalises_as_normalize_uri_does(spark):
+    frame = spark.createDataFrame([(u,) for u in SPARK_URIS], "uri string")
+    rows = frame.select("uri", normalized_uri_column(frame["uri"]).alias("normal")).collect()
+    assert {r["uri"]: r["normal"] for r in rows} == {u: normalize_uri(u) for u in SPARK_URIS}
+    assert normalize_uri("file:///lake/raw/a.tbl") == "/lake/raw/a.tbl"
+    assert normalize_uri("s3n://bkt/raw/a.tbl") == "s3://bkt/raw/a.tbl"

@@ -1,0 +1,1 @@
+"""The Transform job's helpers: what a batch reads and how curated tables are built."""

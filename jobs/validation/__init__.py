@@ -1,0 +1,1 @@
+"""The Validate job's helpers: the checks, the Great Expectations suites and runner, the summary."""
