@@ -7,6 +7,7 @@ written here; bulk data is read and written by Spark or pyarrow at `uri()`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,7 +38,8 @@ class LakeError(UserError):
 class LakeObject:
     uri: str
     size: int
-    etag: str
+    etag: str | None
+    """The S3 ETag, or locally the content's MD5 when listed with checksums (None without)."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +125,13 @@ class Lake:
             return any(o["Key"] == key for o in response.get("Contents", []))
         return Path(uri).exists()
 
-    def list(self, prefix_uri: str) -> list[LakeObject]:
+    def list(self, prefix_uri: str, checksums: bool = False) -> list[LakeObject]:
         """Every object below a prefix, sorted by URI; hidden and `_`-prefixed names skipped.
 
-        Listing reads no file: on S3 the etag is the object's ETag, locally `local_etag`."""
+        On S3 the etag is the object's ETag, free with the listing. Locally it is the MD5 of
+        the content, read only with `checksums=True` (Extract's bookmark: a file is new data
+        when its content changed, whatever its inode or mtime — a lake copied or restored from
+        a backup is not new data); otherwise it is None and listing reads no file."""
         if prefix_uri.startswith("s3://"):
             bucket, key = split_s3_uri(prefix_uri)
             key = f"{key.rstrip('/')}/" if key.strip("/") else ""
@@ -150,8 +155,8 @@ class Lake:
         objects = []
         for path in base.rglob("*"):
             if path.is_file() and not _is_hidden(str(path.relative_to(base))):
-                stat = path.stat()
-                objects.append(LakeObject(uri=str(path), size=stat.st_size, etag=local_etag(stat)))
+                etag = _md5(path) if checksums else None
+                objects.append(LakeObject(uri=str(path), size=path.stat().st_size, etag=etag))
         return sorted(objects, key=lambda o: o.uri)
 
 
@@ -176,16 +181,12 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def local_etag(stat: os.stat_result) -> str:
-    """A local file's etag, from its metadata alone: `<size>-<mtime_ns>-<inode>`.
-
-    Extract needs only "this file changed since a committed manifest listed it", not a content
-    hash: rewriting a file changes its mtime, an atomic replace (Lake.write_text) also gives it
-    a new inode, which tells a same-size rewrite apart even within one tick of the kernel's
-    coarse file clock; and the seed leaves files whose bytes are unchanged untouched. Listing a
-    lake thus reads no file. (A same-size in-place rewrite within one clock tick would go
-    unseen, as would restoring the old mtime on purpose.)"""
-    return f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ino}"
+def _md5(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _is_hidden(relative: str) -> bool:

@@ -63,7 +63,7 @@ def resolve_input(lake: Lake, manifest_uri: str | None, dataset_name: str | None
 
 def _claimed_files(lake: Lake, dataset: Dataset) -> list[ManifestFile]:
     files = []
-    for obj in lake.list(raw_root(lake)):
+    for obj in lake.list(raw_root(lake), checksums=True):
         claimed = claim(lake, obj.uri, [dataset])
         if claimed is not None:
             files.append(manifest_file(obj, claimed[1]))

@@ -157,7 +157,7 @@ def new_files_by_dataset(
     new: dict[str, list[ManifestFile]] = {}
     unclaimed: list[str] = []
     everyone = select(None)
-    for obj in lake.list(raw_root(lake)):
+    for obj in lake.list(raw_root(lake), checksums=True):
         if (obj.uri, obj.etag) in consumed:
             continue
         claimed = claim(lake, obj.uri, everyone)

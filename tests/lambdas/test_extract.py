@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
 
 import boto3
 import pytest
@@ -32,9 +32,9 @@ def _is_committed(lake: Lake, batch_id: str) -> bool:
 
 
 def _etag(uri: str) -> str:
-    """A local file's etag as Lake.list defines it: size, mtime and inode, no content hash."""
-    stat = os.stat(uri)
-    return f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ino}"
+    """A local file's etag in a manifest: the MD5 of its content."""
+    with open(uri, "rb") as handle:
+        return hashlib.md5(handle.read(), usedforsecurity=False).hexdigest()
 
 
 def _commit(lake: Lake, extracted: dict, dataset: str = "tpch") -> None:

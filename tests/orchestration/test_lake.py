@@ -1,4 +1,5 @@
-import os
+import hashlib
+import shutil
 
 import pytest
 
@@ -57,24 +58,32 @@ def test_s3_uris_split_into_bucket_and_key():
     assert split_s3_uri("s3://bkt") == ("bkt", "")
 
 
-def test_a_local_etag_is_size_mtime_and_inode_and_reads_no_file(tmp_path, monkeypatch):
+def test_listing_without_checksums_reads_no_file(tmp_path, monkeypatch):
     lake = Lake(str(tmp_path))
-    uri = lake.uri("raw", "t", "x.tbl")
-    lake.write_text(uri, "1|a|\n")
-    stat = os.stat(uri)
+    lake.write_text(lake.uri("raw", "t", "x.tbl"), "1|a|\n")
     monkeypatch.setattr("pathlib.Path.open", lambda *a, **k: pytest.fail("a file was read"))
     (listed,) = lake.list(lake.uri("raw"))
-    assert listed.etag == f"{stat.st_size}-{stat.st_mtime_ns}-{stat.st_ino}"
+    assert (listed.size, listed.etag) == (5, None)
 
 
-def test_a_same_size_rewrite_changes_the_local_etag(tmp_path):
+def test_a_local_checksum_is_the_md5_of_the_content(tmp_path):
     lake = Lake(str(tmp_path))
+    lake.write_text(lake.uri("raw", "t", "x.tbl"), "1|a|\n")
+    (listed,) = lake.list(lake.uri("raw"), checksums=True)
+    assert listed.etag == hashlib.md5(b"1|a|\n", usedforsecurity=False).hexdigest()
+
+
+def test_a_same_size_rewrite_changes_the_checksum_and_a_copy_keeps_it(tmp_path):
+    lake = Lake(str(tmp_path / "a"))
     uri = lake.uri("raw", "t", "x.tbl")
     lake.write_text(uri, "1|old|\n")
-    (before,) = lake.list(lake.uri("raw"))
+    (before,) = lake.list(lake.uri("raw"), checksums=True)
     lake.write_text(uri, "1|new|\n")
-    (after,) = lake.list(lake.uri("raw"))
+    (after,) = lake.list(lake.uri("raw"), checksums=True)
     assert before.size == after.size and before.etag != after.etag
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    (copied,) = Lake(str(tmp_path / "b")).list(str(tmp_path / "b" / "raw"), checksums=True)
+    assert copied.etag == after.etag
 
 
 def test_listing_a_zone_at_a_bucket_root_finds_its_objects(monkeypatch):
