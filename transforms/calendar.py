@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
+
+
+def date_key(date: Column | str) -> Column:
+    """The yyyymmdd integer key of a calendar day: what facts join a dim_date on."""
+    return F.date_format(date, "yyyyMMdd").cast("int")
 
 
 def build_calendar(facts: DataFrame, date_columns: Sequence[str]) -> DataFrame:
@@ -27,7 +32,7 @@ def build_calendar(facts: DataFrame, date_columns: Sequence[str]) -> DataFrame:
     # Spark's dayofweek counts from Sunday = 1; ISO 8601 counts from Monday = 1.
     iso_day_of_week = ((F.dayofweek("date") + 5) % 7 + 1).cast("int")
     return days.select(
-        F.date_format("date", "yyyyMMdd").cast("int").alias("date_key"),
+        date_key("date").alias("date_key"),
         F.col("date"),
         F.year("date").alias("year"),
         F.quarter("date").alias("quarter"),

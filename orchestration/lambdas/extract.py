@@ -157,13 +157,14 @@ def new_files_by_dataset(
     new: dict[str, list[ManifestFile]] = {}
     unclaimed: list[str] = []
     everyone = select(None)
+    chosen_names = {d.name for d in chosen}
     for obj in lake.list(raw_root(lake), checksums=True):
         if (obj.uri, obj.etag) in consumed:
             continue
         claimed = claim(lake, obj.uri, everyone)
         if claimed is None:
             unclaimed.append(obj.uri)
-        elif claimed[0] in {d.name for d in chosen}:
+        elif claimed[0] in chosen_names:
             new.setdefault(claimed[0], []).append(manifest_file(obj, claimed[1]))
     return new, unclaimed
 

@@ -6,16 +6,12 @@ flight; an unknown destination or plane points at the unknown member, the report
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from transforms.calendar import date_key
 from transforms.nycflights13.dataset import UNKNOWN
 from transforms.split import Split
-
-
-def date_key(column: Column) -> Column:
-    """The yyyymmdd integer key of dim_date."""
-    return F.date_format(column, "yyyyMMdd").cast("int")
 
 
 def _keys(table: DataFrame, key: str, alias: str) -> DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from transforms.nycflights13.fact_flights import date_key
+from transforms.calendar import date_key
 from transforms.split import Split
 
 

@@ -6,6 +6,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
+from transforms.calendar import date_key
 from transforms.split import Split
 
 REVENUE = DecimalType(18, 2)
@@ -15,10 +16,6 @@ def revenue(extended_price: str, discount: str) -> F.Column:
     """extendedprice * (1 - discount) in decimal arithmetic, rounded half-up to cents."""
     exact = F.col(extended_price) * (F.lit(1) - F.col(discount))
     return F.round(exact, 2).cast(REVENUE)
-
-
-def date_key(column: str) -> F.Column:
-    return F.date_format(F.col(column), "yyyyMMdd").cast("int")
 
 
 def build_fact_sales(lineitem: DataFrame, orders: DataFrame) -> Split:
