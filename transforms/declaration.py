@@ -116,13 +116,34 @@ class FileFormat:
 
 @dataclass(frozen=True)
 class Rule:
-    """A row-level rule: rows where `condition` (a Spark SQL boolean expression over the
-    table's columns) is false are quarantined with `reason`; NULL counts as passing, so
-    missing values are left to the null checks."""
+    """A rule over a raw table's rows: `condition` is a Spark SQL boolean expression over the
+    table's columns; NULL counts as passing, so missing values are left to the null checks.
+
+    By default a rule is row-level: rows where the condition is false are quarantined with
+    `reason` and the rest of the batch goes on. `gate=True` makes it batch-level: no row is
+    quarantined, and the batch fails validation when fewer than `mostly` of its rows pass.
+    """
 
     name: str
     condition: str
     reason: str
+    gate: bool = False
+    mostly: float = 1.0
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A child row needs a row of raw table `table` whose `parent_keys` equal its `keys`.
+
+    A child whose parent is in neither the batch nor an earlier committed batch is held (kept
+    aside and retried by every later batch) for up to `hold_days`, counted from the batch that
+    first held it, then quarantined with the reason.
+    """
+
+    table: str
+    keys: tuple[str, ...]
+    parent_keys: tuple[str, ...]
+    hold_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +155,10 @@ class RawTable:
     format: FileFormat = field(default_factory=FileFormat)
     folder: str | None = None
     rules: tuple[Rule, ...] = ()
+    parents: tuple[Parent, ...] = ()
+    park_share: float = 0.5
+    """A file more than this share of whose lines are rejected is parked as a whole (schema
+    drift, a wrong encoding, another table's extract), not quarantined line by line."""
 
     @property
     def business_keys(self) -> tuple[str, ...]:
@@ -197,6 +222,12 @@ class Dataset:
     destinations: tuple[str, ...] = ("warehouse",)
     seed: str | None = None
     max_quarantine_share: float = 0.01
+    quarantine_floor: int = 10
+    """Quarantined rows a table may have in a batch whatever its share: one bad row in a
+    ten-row delta is quarantined, it does not hold the day."""
+    max_attempts: int = 3
+    """Failed attempts of a batch after which its files are parked, so new files flow again
+    (SQS's maxReceiveCount)."""
     package: str = ""
     """The Python package the builders and the seed live in; the registry fills it."""
     suites: str = ""
@@ -213,6 +244,17 @@ class Dataset:
             if table.name == name:
                 return table
         raise KeyError(f"{self.name} has no curated table {name!r}")
+
+    def kept_tables(self) -> tuple[str, ...]:
+        """Raw tables whose rows persist as curated state that later batches read: every
+        declared parent, and every raw input of a curated table whose source is another table
+        (orders for the sales fact, nation and region for the customer dimension). So a delta
+        of children alone finds the parents and references that came before it."""
+        raw_names = {t.name for t in self.raw_tables}
+        kept = {p.table for t in self.raw_tables for p in t.parents}
+        for table in self.curated_tables:
+            kept.update(n for n in table.inputs if n in raw_names and n != table.source)
+        return tuple(t.name for t in self.raw_tables if t.name in kept)
 
     def folder_of(self, table: RawTable) -> str:
         return (table.folder or f"{self.name}/{table.name}").strip("/")

@@ -11,6 +11,7 @@ from transforms.declaration import (
     Dataset,
     Field,
     FileFormat,
+    Parent,
     RawTable,
 )
 
@@ -18,8 +19,8 @@ TBL = FileFormat(delimiter="|", quote=None, trailing_delimiter=True)
 MONEY = "decimal(15,2)"
 
 
-def _raw(name: str, *fields: Field) -> RawTable:
-    return RawTable(name=name, fields=fields, format=TBL)
+def _raw(name: str, *fields: Field, parents: tuple[Parent, ...] = ()) -> RawTable:
+    return RawTable(name=name, fields=fields, format=TBL, parents=parents)
 
 
 RAW_TABLES = (
@@ -99,6 +100,8 @@ RAW_TABLES = (
         Field("l_shipinstruct", "string(25)"),
         Field("l_shipmode", "string(10)"),
         Field("l_comment", "string(44)"),
+        # An OLTP export can land a day's lines before their order: they wait for it.
+        parents=(Parent("orders", keys=("l_orderkey",), parent_keys=("o_orderkey",)),),
     ),
 )
 
