@@ -14,23 +14,31 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql import functions as F
 
 from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
 from jobs.transformation.curation import build_curated, write_and_count
-from jobs.transformation.inputs import BatchInput, files_without_lines, read_lines, resolve_input
-from orchestration.lake import Lake
-from orchestration.layout import curated_uri, quarantine_uri, report_uri
-from orchestration.manifest import check_batch_id, new_batch_id
-from transforms.declaration import Dataset, RawTable
-from transforms.dedupe import keep_latest
-from transforms.parse import parse_lines, split_parsed
+from jobs.transformation.history import (
+    Carried,
+    as_candidates,
+    batch_time,
+    carried_from,
+    hold_orphans,
+    newest_first,
+    raw_columns,
+    read_rows,
+)
+from jobs.transformation.inputs import BatchInput, empty_input, resolve_input
+from jobs.transformation.raw import read_raw_table
+from orchestration.lake import Lake, normalize_uri
+from orchestration.layout import curated_uri, held_uri, quarantine_uri, report_uri, state_uri
+from orchestration.manifest import ManifestFile, check_batch_id, new_batch_id
+from orchestration.parked import ParkedFile, now_stamp, park
+from transforms.declaration import Dataset
 from transforms.registry import check_code
-from transforms.rules import apply_rules
-from transforms.schemas import QUARANTINE_SCHEMA
 
 JOB_NAME = "transform"
 OPTIONAL_ARGS = ("JOB_NAME", *LAKE_OPTIONS, "dataset", "batch_id", "manifest_uri")
@@ -52,38 +60,49 @@ def main(argv: Sequence[str]) -> int:
 
 
 def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: BatchInput) -> dict:
-    """Parse, quarantine, de-duplicate, build and write every table of the batch; the report."""
+    """Parse, quarantine, park, de-duplicate, hold, build and write every table of the batch;
+    the report."""
     dataset = batch_input.dataset
-    raw_counts: dict[str, dict] = {}
-    rejected: dict[str, list[DataFrame]] = {}
-    latest: dict[str, DataFrame] = {}
-    persisted: list[DataFrame] = []
+    now = batch_time(batch_id)
+    carried = carried_from(lake, dataset, batch_input.previous_batch_id)
+    by_uri = {normalize_uri(batch_input.uris[f.path]): f for f in batch_input.files}
+    work = Work()
     for table in dataset.raw_tables:
-        paths = batch_input.files_of(table.name)
-        if not paths:
+        uris = [normalize_uri(batch_input.uris[f.path]) for f in batch_input.files_of(table.name)]
+        if not uris:
             continue
-        parsed = parse_lines(read_lines(spark, paths, table.format), table).persist()
-        persisted.append(parsed)
-        counts, good, table_rejected = _parse_table(spark, table, paths, parsed)
-        latest[table.name] = keep_latest(good, table.business_keys).persist()
-        persisted.append(latest[table.name])
-        counts["duplicates"] = counts["good"] - latest[table.name].count()
-        raw_counts[table.name] = counts
-        rejected[table.name] = table_rejected
+        read = read_raw_table(spark, table, uris)
+        work.persisted.extend(read.persisted)
+        work.batch[table.name] = read.latest
+        work.rejected[table.name] = read.rejected
+        parked = [
+            _park(lake, dataset, batch_id, by_uri[uri], reason, lines)
+            for uri, (reason, lines) in sorted(read.parked.items())
+        ]
+        work.parked_files.extend(parked)
+        work.counts[table.name] = {
+            **read.counts,
+            "parked_files": [p["path"] for p in parked],
+            "held": 0,
+            "held_in": 0,
+        }
 
+    known, state = _known_rows(spark, lake, dataset, batch_id, work.batch, carried)
+    held = _hold_children(spark, lake, dataset, batch_id, now, known, carried, work)
     written = build_curated(
         spark,
         dataset,
-        latest,
-        rejected,
+        work.batch,
+        known,
+        work.rejected,
         lambda name: curated_uri(lake, dataset.name, name, batch_id),
     )
 
-    for name, frames in rejected.items():
+    for name, frames in work.rejected.items():
         uri = quarantine_uri(lake, dataset.name, name, batch_id)
-        raw_counts[name]["quarantine_uri"] = uri
-        raw_counts[name]["quarantined"] = write_and_count(spark, _union(frames), uri)
-    for frame in persisted:
+        work.counts[name]["quarantine_uri"] = uri
+        work.counts[name]["quarantined"] = write_and_count(spark, _union(frames), uri)
+    for frame in work.persisted:
         frame.unpersist()
 
     return {
@@ -91,57 +110,155 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
         "dataset": dataset.name,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "manifest_uri": batch_input.manifest_uri,
-        "files": [f.uri for f in batch_input.files],
-        "raw": raw_counts,
-        "curated": _reconcile(dataset, written, raw_counts),
+        "previous_batch_id": batch_input.previous_batch_id,
+        "files": [batch_input.uris[f.path] for f in batch_input.files],
+        "raw": work.counts,
+        "curated": _reconcile(dataset, written, work.counts),
+        "state": state,
+        "held": held,
+        "parked_files": work.parked_files,
     }
 
 
-def _parse_table(
-    spark: SparkSession, table: RawTable, paths: list[str], parsed: DataFrame
-) -> tuple[dict, DataFrame, list[DataFrame]]:
-    """Counts of one raw table, its good rows after the row rules, and its rejected rows."""
-    split = split_parsed(parsed)
-    per_file = _count_lines_per_file(parsed)
-    read = sum(counts[0] for counts in per_file.values())
-    good = sum(counts[1] for counts in per_file.values())
-    headers = sum(counts[2] for counts in per_file.values())
-    empty_files = files_without_lines(
-        paths, {uri for uri, counts in per_file.items() if counts[0] > 0}
-    )
-    table_rejected = [split.rejected, _empty_file_rows(spark, empty_files)]
-    checked, broken = split.good, 0
-    if table.rules:
-        ruled = apply_rules(split.good, table.rules)
-        checked = ruled.good
-        table_rejected.append(ruled.rejected)
-        broken = ruled.rejected.count()
-    counts = {
-        "files": len(paths),
-        "read": read + len(empty_files),
-        "header_lines": headers,
-        "good": good - broken,
-        "empty_files": empty_files,
-    }
-    return counts, checked, table_rejected
+@dataclass
+class Work:
+    """What the job gathers table by table: the batch's rows of each raw table (one per key),
+    rejected rows by raw table, counts by raw table, parked files, frames to unpersist."""
+
+    batch: dict[str, DataFrame] = field(default_factory=dict)
+    rejected: dict[str, list[DataFrame]] = field(default_factory=dict)
+    counts: dict[str, dict] = field(default_factory=dict)
+    parked_files: list[dict] = field(default_factory=list)
+    persisted: list[DataFrame] = field(default_factory=list)
 
 
-def _count_lines_per_file(parsed: DataFrame) -> dict[str, tuple[int, int, int]]:
-    """(data lines, good lines, header lines) per source file: one pass, a row per file."""
-    rows = parsed.groupBy("source_file").agg(
-        F.count(F.when(~F.col("is_header"), 1)).alias("read"),
-        F.count(F.when(~F.col("is_header") & F.col("reason").isNull(), 1)).alias("good"),
-        F.count(F.when(F.col("is_header"), 1)).alias("headers"),
+def _park(
+    lake: Lake, dataset: Dataset, batch_id: str, file: ManifestFile, reason: str, lines: int
+) -> dict:
+    park(
+        lake,
+        ParkedFile(
+            path=file.path,
+            dataset=dataset.name,
+            table=file.table,
+            size=file.size,
+            etag=file.etag,
+            reason=reason,
+            batch_id=batch_id,
+            parked_at=now_stamp(),
+            lines=lines,
+        ),
     )
+    return {"path": file.path, "table": file.table, "reason": reason, "lines": lines}
+
+
+def _known_rows(
+    spark: SparkSession,
+    lake: Lake,
+    dataset: Dataset,
+    batch_id: str,
+    batch: dict[str, DataFrame],
+    carried: Carried,
+) -> tuple[dict[str, DataFrame], dict[str, dict]]:
+    """Every known row of each kept table (the batch's over the state's), and the state the
+    report hands on: rewritten for a kept table the batch has rows of, carried otherwise."""
+    known: dict[str, DataFrame] = {}
+    state = dict(carried.state)
+    for name in dataset.kept_tables():
+        table = dataset.raw(name)
+        earlier = read_rows(spark, carried.state.get(name))
+        if name not in batch:
+            if earlier is not None:
+                known[name] = earlier
+            continue
+        rows = batch[name].select(*raw_columns(table))
+        if earlier is not None:
+            rows = newest_first(rows, earlier, table.business_keys)
+        uri = state_uri(lake, dataset.name, name, batch_id)
+        state[name] = {"uri": uri, "rows": write_and_count(spark, rows, uri), "batch_id": batch_id}
+        known[name] = spark.read.parquet(uri)
+    return known, state
+
+
+def _hold_children(
+    spark: SparkSession,
+    lake: Lake,
+    dataset: Dataset,
+    batch_id: str,
+    now: datetime,
+    known: dict[str, DataFrame],
+    carried: Carried,
+    work: Work,
+) -> dict[str, dict]:
+    """Release into `work.batch` the children whose parents are known, hold the others,
+    quarantine those held too long; the held rows the report hands on."""
+    held: dict[str, dict] = {}
+    for table in dataset.raw_tables:
+        earlier = carried.held.get(table.name)
+        if not table.parents or (table.name not in work.batch and earlier is None):
+            continue
+        counts = work.counts.setdefault(table.name, _no_files_counts())
+        work.rejected.setdefault(table.name, [])
+        candidates = None
+        if table.name in work.batch:
+            candidates = as_candidates(work.batch[table.name], table, now)
+        if earlier is not None:
+            counts["held_in"] = int(earlier["rows"])
+            earlier_rows = read_rows(spark, earlier)
+            if candidates is None:
+                candidates = earlier_rows
+            else:
+                candidates = newest_first(candidates, earlier_rows, table.business_keys)
+        for parent in table.parents:
+            if parent.table not in known:
+                known[parent.table] = empty_input(spark, dataset, parent.table)
+        candidates = candidates.persist()
+        work.persisted.append(candidates)
+        released, waiting, expired = hold_orphans(candidates, table, known, now)
+        uri = held_uri(lake, dataset.name, table.name, batch_id)
+        counts["held"] = write_and_count(spark, waiting, uri)
+        if counts["held"]:
+            held[table.name] = {"uri": uri, "rows": counts["held"]}
+        work.rejected[table.name].append(expired)
+        in_batch = counts["good"] - counts["duplicates"]
+        counts["duplicates"] += in_batch + counts["held_in"] - candidates.count()
+        released = released.persist()
+        work.persisted.append(released)
+        if released.count():
+            work.batch[table.name] = released
+        else:
+            work.batch.pop(table.name, None)
+    return held
+
+
+def _no_files_counts() -> dict:
+    """The counts of a raw table the batch has no file of (only held rows to retry)."""
     return {
-        row["source_file"]: (int(row["read"]), int(row["good"]), int(row["headers"]))
-        for row in rows.collect()
+        "files": 0,
+        "read": 0,
+        "header_lines": 0,
+        "good": 0,
+        "duplicates": 0,
+        "empty_files": [],
+        "parked": 0,
+        "parked_files": [],
+        "held": 0,
+        "held_in": 0,
     }
 
 
-def _empty_file_rows(spark: SparkSession, empty_files: list[str]) -> DataFrame:
-    rows = [(uri, "", "empty file: no data lines") for uri in empty_files]
-    return spark.createDataFrame(rows, QUARANTINE_SCHEMA)
+def _reconcile(dataset: Dataset, written: dict[str, dict], raw: dict[str, dict]) -> dict:
+    """Each curated table's counts next to its source's: written - generated + quarantined +
+    duplicates + held + parked == read + held_in."""
+    carried = ("read", "quarantined", "duplicates", "held", "held_in", "parked")
+    for name, counts in written.items():
+        source = dataset.curated(name).source
+        counts["source_table"] = source
+        if source is None:
+            counts.update({key: 0 for key in carried}, read=counts["written"], generated=0)
+        else:
+            counts.update({key: raw[source][key] for key in carried})
+    return written
 
 
 def _union(frames: list[DataFrame]) -> DataFrame:
@@ -149,21 +266,6 @@ def _union(frames: list[DataFrame]) -> DataFrame:
     for frame in frames[1:]:
         result = result.unionByName(frame)
     return result
-
-
-def _reconcile(dataset: Dataset, written: dict[str, dict], raw: dict[str, dict]) -> dict:
-    for name, counts in written.items():
-        source = dataset.curated(name).source
-        counts["source_table"] = source
-        if source is None:
-            counts.update(read=counts["written"], quarantined=0, duplicates=0, generated=0)
-        else:
-            counts.update(
-                read=raw[source]["read"],
-                quarantined=raw[source]["quarantined"],
-                duplicates=raw[source]["duplicates"],
-            )
-    return written
 
 
 def _print_counts(report: dict) -> None:

@@ -50,3 +50,15 @@ def tiny(monkeypatch):
 
     monkeypatch.setenv(EXTRA_DATASETS_ENV, f"tests.datasets.tiny={TINY_SUITES}")
     return get_dataset("tiny")
+
+
+LATE_SUITES = Path(__file__).resolve().parent / "datasets" / "late" / "expectations"
+
+
+@pytest.fixture
+def late(monkeypatch):
+    """The tests' dataset of orders and lines that arrive out of order (tests/datasets/late)."""
+    from transforms.registry import EXTRA_DATASETS_ENV, get_dataset
+
+    monkeypatch.setenv(EXTRA_DATASETS_ENV, f"tests.datasets.late={LATE_SUITES}")
+    return get_dataset("late")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.types import StringType, StructField, StructType
 
+from jobs.transformation.inputs import empty_input
 from transforms.declaration import CuratedTable, Dataset, DeclarationError
 from transforms.registry import resolve
 from transforms.schemas import spark_schema
@@ -22,17 +22,21 @@ from transforms.split import Split
 def build_curated(
     spark: SparkSession,
     dataset: Dataset,
-    latest: dict[str, DataFrame],
+    batch: dict[str, DataFrame],
+    known: dict[str, DataFrame],
     rejected: dict[str, list[DataFrame]],
     uri_of: Callable[[str], str],
 ) -> dict[str, dict]:
     """Build and write every curated table the batch has input for; `{table: {uri, written,
-    generated}}`. Rejected rows are appended to `rejected[<source raw table>]`."""
+    generated}}`. `batch` holds the batch's rows of each raw table, `known` every known row of
+    the kept tables. Rejected rows are appended to `rejected[<source raw table>]`."""
     written: dict[str, dict] = {}
     for table in dataset.curated_tables:
-        if not _has_input(table, latest, written):
+        if not _has_input(table, batch, written):
             continue
-        inputs = [_input(spark, dataset, name, latest, written) for name in table.inputs]
+        inputs = [
+            _input(spark, dataset, table, name, batch, known, written) for name in table.inputs
+        ]
         built = resolve(dataset, table.build)(*inputs)
         if isinstance(built, Split):
             rejected[table.source].append(built.rejected)
@@ -51,25 +55,29 @@ def build_curated(
     return written
 
 
-def _has_input(table: CuratedTable, latest: dict, written: dict) -> bool:
+def _has_input(table: CuratedTable, batch: dict, written: dict) -> bool:
     """Built when its source is in the batch; a derived table when its first input is."""
     first = table.source or table.inputs[0]
-    return first in latest or first in written
+    return first in batch or first in written
 
 
 def _input(
-    spark: SparkSession, dataset: Dataset, name: str, latest: dict, written: dict
+    spark: SparkSession,
+    dataset: Dataset,
+    table: CuratedTable,
+    name: str,
+    batch: dict[str, DataFrame],
+    known: dict[str, DataFrame],
+    written: dict[str, dict],
 ) -> DataFrame:
-    if name in latest:
-        return latest[name]
+    """The source's rows of the batch; for any other input, every row known of it."""
+    if name != table.source and name in known:
+        return known[name]
+    if name in batch:
+        return batch[name]
     if name in written:
         return spark.read.parquet(written[name]["uri"])
-    if name in {t.name for t in dataset.raw_tables}:
-        lineage = [StructField("source_file", StringType()), StructField("raw_line", StringType())]
-        schema = StructType(lineage + list(spark_schema(dataset.raw(name).fields).fields))
-    else:
-        schema = spark_schema(dataset.curated(name).columns)
-    return spark.createDataFrame([], schema)
+    return empty_input(spark, dataset, name)
 
 
 def conform(dataset: Dataset, table: CuratedTable, frame: DataFrame) -> DataFrame:

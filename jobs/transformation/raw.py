@@ -1,0 +1,102 @@
+"""One raw table of a batch: its files read once, parsed, broken files parked, rules applied."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from jobs.transformation.files import (
+    FileCounts,
+    count_lines_per_file,
+    rejected_files,
+    unreadable_files,
+)
+from jobs.transformation.inputs import files_without_lines, read_lines
+from transforms.declaration import RawTable
+from transforms.dedupe import keep_latest
+from transforms.parse import parse_lines, split_parsed
+from transforms.rules import apply_rules
+from transforms.schemas import QUARANTINE_SCHEMA
+
+
+@dataclass
+class RawBatch:
+    """A raw table's rows in the batch: `latest` (one per business key), the rejected rows,
+    the files to park {uri: (reason, data lines)}, the frames to unpersist, and the counts."""
+
+    latest: DataFrame
+    rejected: list[DataFrame]
+    parked: dict[str, tuple[str, int]]
+    counts: dict
+    persisted: list[DataFrame] = field(default_factory=list)
+
+
+def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> RawBatch:
+    """`uris` as orchestration.lake.normalize_uri names them: the report and `parked` do too."""
+    parsed, per_file, unreadable = _parse_readable(spark, table, uris)
+    broken = {**unreadable, **rejected_files(table, per_file)}
+    parked = {uri: (reason, _lines(per_file, uri)) for uri, reason in broken.items()}
+    kept = parsed.where(~F.col("source_file").isin(list(broken))) if broken else parsed
+    split = split_parsed(kept)
+    empty_files = files_without_lines(
+        [uri for uri in uris if uri not in broken],
+        {uri for uri, counts in per_file.items() if counts.read > 0},
+    )
+    rejected = [split.rejected, _empty_file_rows(spark, empty_files)]
+    good_rows, broken_rules = split.good, 0
+    row_rules = tuple(rule for rule in table.rules if not rule.gate)
+    if row_rules:
+        ruled = apply_rules(split.good, row_rules)
+        good_rows = ruled.good
+        rejected.append(ruled.rejected)
+        broken_rules = ruled.rejected.count()
+    latest = keep_latest(good_rows, table.business_keys).persist()
+    good = sum(c.good for uri, c in per_file.items() if uri not in broken) - broken_rules
+    counts = {
+        "files": len(uris),
+        "read": sum(c.read for c in per_file.values()) + len(empty_files),
+        "header_lines": sum(c.headers for c in per_file.values()),
+        "good": good,
+        "duplicates": good - latest.count(),
+        "empty_files": empty_files,
+        "parked": sum(lines for _, lines in parked.values()),
+    }
+    return RawBatch(
+        latest=latest, rejected=rejected, parked=parked, counts=counts, persisted=[parsed, latest]
+    )
+
+
+def _lines(per_file: dict[str, FileCounts], uri: str) -> int:
+    counts = per_file.get(uri)
+    return 0 if counts is None else counts.read
+
+
+def _parse_readable(
+    spark: SparkSession, table: RawTable, uris: list[str]
+) -> tuple[DataFrame, dict[str, FileCounts], dict[str, str]]:
+    """The parsed lines (persisted) of the files Spark can read, their counts per file, and
+    {uri: reason} of the files it cannot."""
+
+    def read(session: SparkSession, paths: list[str]) -> DataFrame:
+        return parse_lines(read_lines(session, paths, table.format), table)
+
+    parsed = read(spark, uris).persist()
+    try:
+        return parsed, count_lines_per_file(parsed), {}
+    except Exception:
+        parsed.unpersist()
+        unreadable = unreadable_files(spark, uris, read)
+        if not unreadable:
+            raise
+    readable = [uri for uri in uris if uri not in unreadable]
+    if not readable:
+        return spark.createDataFrame([], read(spark, uris).schema), {}, unreadable
+    parsed = read(spark, readable).persist()
+    return parsed, count_lines_per_file(parsed), unreadable
+
+
+def _empty_file_rows(spark: SparkSession, empty_files: list[str]) -> DataFrame:
+    rows = [(uri, "", "empty file: no data lines") for uri in empty_files]
+    return spark.createDataFrame(rows, QUARANTINE_SCHEMA)
