@@ -84,7 +84,7 @@ def _claimed_files(lake: Lake, dataset: Dataset) -> list[ManifestFile]:
     for obj in lake.list(raw_root(lake), checksums=True):
         claimed = claim(lake, obj.uri, [dataset])
         if claimed is not None:
-            files.append(manifest_file(obj, claimed[1]))
+            files.append(manifest_file(lake, obj, claimed[1]))
     return files
 
 

@@ -97,6 +97,10 @@ def test_every_raw_row_is_accounted_for_and_header_lines_are_not_rows(batch):
         "quarantined": 2,
         "empty_files": [],
         "quarantine_uri": None,
+        "parked": 0,
+        "parked_files": [],
+        "held": 0,
+        "held_in": 0,
     }
     curated = report["curated"]
     assert {

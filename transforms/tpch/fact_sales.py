@@ -7,7 +7,6 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DecimalType
 
 from transforms.calendar import date_key
-from transforms.split import Split
 
 REVENUE = DecimalType(18, 2)
 
@@ -18,8 +17,9 @@ def revenue(extended_price: str, discount: str) -> F.Column:
     return F.round(exact, 2).cast(REVENUE)
 
 
-def build_fact_sales(lineitem: DataFrame, orders: DataFrame) -> Split:
-    """Join de-duplicated lines to their orders; a line whose order is absent is rejected."""
+def build_fact_sales(lineitem: DataFrame, orders: DataFrame) -> DataFrame:
+    """Join de-duplicated lines to their orders. The transform job passes only lines whose
+    order is known (lineitem declares orders as its parent: the others wait for it)."""
     order_columns = orders.select(
         F.col("o_orderkey"),
         F.col("o_custkey"),
@@ -27,18 +27,8 @@ def build_fact_sales(lineitem: DataFrame, orders: DataFrame) -> Split:
         F.col("o_orderstatus"),
         F.col("o_orderpriority"),
     )
-    joined = lineitem.join(
-        order_columns, lineitem["l_orderkey"] == order_columns["o_orderkey"], "left"
-    )
-    matched = joined.where(F.col("o_orderkey").isNotNull())
-    orphans = joined.where(F.col("o_orderkey").isNull()).select(
-        "source_file",
-        "raw_line",
-        F.format_string(
-            "order %d is not in the batch (missing or quarantined)", F.col("l_orderkey")
-        ).alias("reason"),
-    )
-    fact = matched.select(
+    joined = lineitem.join(order_columns, lineitem["l_orderkey"] == order_columns["o_orderkey"])
+    return joined.select(
         F.col("l_orderkey").alias("order_key"),
         F.col("l_linenumber").alias("line_number"),
         F.col("o_custkey").alias("customer_key"),
@@ -61,4 +51,3 @@ def build_fact_sales(lineitem: DataFrame, orders: DataFrame) -> Split:
         F.col("o_orderstatus").alias("order_status"),
         F.col("o_orderpriority").alias("order_priority"),
     )
-    return Split(good=fact, rejected=orphans)

@@ -2,7 +2,12 @@ import json
 
 import pytest
 
-from jobs.transformation.inputs import files_without_lines, normalized_uri_column, resolve_input
+from jobs.transformation.inputs import (
+    files_without_lines,
+    literal_path,
+    normalized_uri_column,
+    resolve_input,
+)
 from orchestration.errors import UserError
 from orchestration.lake import Lake, normalize_uri
 
@@ -20,8 +25,8 @@ def test_without_manifest_every_raw_file_is_taken_by_table(tmp_path):
     batch = resolve_input(Lake(str(tmp_path)), None, "tpch")
     assert batch.dataset.name == "tpch"
     assert batch.tables == ["nation", "region"]
-    assert batch.files_of("region") == [str(region)]
-    assert batch.files_of("nation") == [str(nation)]
+    assert [batch.uris[f.path] for f in batch.files_of("region")] == [str(region)]
+    assert [batch.uris[f.path] for f in batch.files_of("nation")] == [str(nation)]
 
 
 def test_manifest_listing_a_missing_file_names_it(tmp_path):
@@ -38,7 +43,8 @@ def test_manifest_listing_a_missing_file_names_it(tmp_path):
             }
         )
     )
-    with pytest.raises(UserError, match=f"lists missing files: {gone}"):
+    missing = "tpch/region/ingest_date=2025-01-01/region.tbl"
+    with pytest.raises(UserError, match=f"lists missing files: {missing}"):
         resolve_input(Lake(str(tmp_path)), str(manifest), None)
 
 
@@ -52,9 +58,9 @@ def test_corrupted_manifest_is_named(tmp_path):
 
 def test_a_file_no_raw_table_claims_is_not_taken(tmp_path):
     _raw(tmp_path, "partsupp")
-    region = _raw(tmp_path, "region")
+    _raw(tmp_path, "region")
     batch = resolve_input(Lake(str(tmp_path)), None, "tpch")
-    assert [f.uri for f in batch.files] == [str(region)]
+    assert [f.path for f in batch.files] == ["tpch/region/ingest_date=2025-01-01/x.tbl"]
 
 
 def test_a_manifest_of_another_dataset_is_refused(tmp_path):
@@ -92,3 +98,8 @@ def test_the_spark_column_normalises_as_normalize_uri_does(spark):
     assert {r["uri"]: r["normal"] for r in rows} == {u: normalize_uri(u) for u in SPARK_URIS}
     assert normalize_uri("file:///lake/raw/a.tbl") == "/lake/raw/a.tbl"
     assert normalize_uri("s3n://bkt/raw/a.tbl") == "s3://bkt/raw/a.tbl"
+
+
+def test_glob_characters_of_a_file_name_are_escaped_for_hadoop():
+    assert literal_path("/l/raw/a [1]*?{x,y}.tbl") == r"/l/raw/a \[1\]\*\?\{x,y\}.tbl"
+    assert literal_path("s3://b/raw/plain name é.tbl") == "s3://b/raw/plain name é.tbl"

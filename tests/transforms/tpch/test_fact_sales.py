@@ -4,7 +4,6 @@ from decimal import Decimal
 from chispa import assert_df_equality
 
 from tests.transforms.tpch._dims import curated_schema, raw_schema
-from transforms.schemas import QUARANTINE_SCHEMA
 from transforms.tpch.fact_sales import build_fact_sales
 
 SOURCE = "/lake/raw/tpch/lineitem/ingest_date=2025-01-01/lineitem.tbl"
@@ -47,7 +46,7 @@ def _orders(spark):
 
 def test_lines_join_their_order_with_revenue_at_decimal_precision(spark):
     lines = _lineitem(spark, _line(1, 1, "24710.35", "0.04"), _line(1, 2, "0.05", "0.05"))
-    fact = build_fact_sales(lines, _orders(spark)).good
+    fact = build_fact_sales(lines, _orders(spark))
 
     def row(line_number, price, discount, revenue):
         return (
@@ -85,17 +84,5 @@ def test_lines_join_their_order_with_revenue_at_decimal_precision(spark):
 def test_revenue_never_goes_through_floating_point(spark):
     # As a double, 0.35 * (1 - 0.10) = 0.31499999999999995 would round down to 0.31.
     lines = _lineitem(spark, _line(1, 1, "0.35", "0.10"))
-    fact = build_fact_sales(lines, _orders(spark)).good
+    fact = build_fact_sales(lines, _orders(spark))
     assert [r.revenue for r in fact.collect()] == [Decimal("0.32")]
-
-
-def test_line_without_its_order_is_rejected_with_reason(spark):
-    lines = _lineitem(spark, _line(1, 1, "10.00", "0.00"), _line(99, 1, "10.00", "0.00"))
-    result = build_fact_sales(lines, _orders(spark))
-
-    expected = spark.createDataFrame(
-        [(SOURCE, "line 99/1", "order 99 is not in the batch (missing or quarantined)")],
-        QUARANTINE_SCHEMA,
-    )
-    assert_df_equality(result.rejected, expected, ignore_nullable=True)
-    assert [(r.order_key, r.line_number) for r in result.good.collect()] == [(1, 1)]
