@@ -273,8 +273,11 @@ def _print_counts(report: dict) -> None:
     for table, counts in sorted(report["raw"].items()):
         print(
             f"  raw {table:<10} read={counts['read']} good={counts['good']} "
-            f"quarantined={counts['quarantined']} duplicates={counts['duplicates']}"
+            f"quarantined={counts['quarantined']} duplicates={counts['duplicates']} "
+            f"held={counts['held']} held_in={counts['held_in']} parked={counts['parked']}"
         )
+    for parked in report["parked_files"]:
+        print(f"  parked {parked['path']}: {parked['reason']}")
     for table, counts in sorted(report["curated"].items()):
         print(f"  curated {table:<12} written={counts['written']}")
 

@@ -96,14 +96,16 @@ def _write(root: Path, table: str, content: bytes, day: str = "2025-01-01") -> P
     return path
 
 
-def test_malformed_rows_and_empty_files_are_quarantined_with_reasons(spark, tmp_path):
+def test_malformed_rows_of_a_mostly_good_file_and_empty_files_are_quarantined_with_reasons(spark, tmp_path):
     root = tmp_path / "lake"
     part = _write(
         root,
         "part",
         b"1|name|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n"
         b"2,name,Manufacturer#1,Brand#13,TYPE,7,JUMBO PKG,901.00,c\n"
-        b"3|n\xffme|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n",
+        b"3|n\xffme|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n"
+        b"4|name|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n"
+        b"5|name|Manufacturer#1|Brand#13|TYPE|7|JUMBO PKG|901.00|c|\n",
     )
     empty = _write(root, "part", b"", day="2025-01-02")
 
@@ -128,9 +130,10 @@ def test_malformed_rows_and_empty_files_are_quarantined_with_reasons(spark, tmp_
     )
     assert_df_equality(quarantine, expected, ignore_row_order=True, ignore_nullable=True)
     report = json.loads(Path(report_uri(Lake(str(root)), "tpch", "bad1")).read_text())
-    assert report["raw"]["part"]["read"] == 4
+    assert report["raw"]["part"]["read"] == 6
     assert report["raw"]["part"]["quarantined"] == 3
-    assert report["curated"]["dim_part"]["written"] == 1
+    assert report["raw"]["part"]["parked_files"] == []
+    assert report["curated"]["dim_part"]["written"] == 3
 
 
 def test_missing_raw_prefix_is_a_clear_error(tmp_path):
