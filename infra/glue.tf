@@ -137,6 +137,13 @@ data "aws_iam_policy_document" "glue" {
   }
 
   statement {
+    sid     = "ParkRawFiles"
+    actions = ["s3:PutObject"]
+    # The transform parks a file whose lines are mostly rejected: a marker, never the file.
+    resources = ["${aws_s3_bucket.bucket["curated"].arn}/manifests/_parked/*"]
+  }
+
+  statement {
     sid     = "WriteCuratedQuarantineValidationAndTemp"
     actions = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = [

@@ -152,9 +152,12 @@ data "aws_iam_policy_document" "extract" {
   }
 
   statement {
-    sid       = "ReadAndWriteManifests"
-    actions   = ["s3:GetObject", "s3:PutObject"]
-    resources = ["${aws_s3_bucket.bucket["curated"].arn}/manifests/*"]
+    sid     = "ReadAndWriteManifestsTheIndexAndParkedMarkers"
+    actions = ["s3:GetObject", "s3:PutObject"]
+    # Every object Extract reads or writes is JSON: manifests/<batch>.json and the outcome
+    # markers (read), _index/<dataset>.json (read and written) and _parked/<raw path>.json
+    # (written; listing is enough to skip a parked file).
+    resources = ["${aws_s3_bucket.bucket["curated"].arn}/manifests/*.json"]
   }
 }
 

@@ -114,9 +114,13 @@ data "aws_iam_policy_document" "state_machine" {
   }
 
   statement {
-    sid       = "WriteCommitMarkers"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.bucket["curated"].arn}/manifests/*.committed.json"]
+    sid     = "WriteCommitAndFailureMarkers"
+    actions = ["s3:PutObject"]
+    # Commit writes the bookmark, RecordDatasetFailure why a batch failed; nothing else.
+    resources = [
+      "${aws_s3_bucket.bucket["curated"].arn}/manifests/*.committed.json",
+      "${aws_s3_bucket.bucket["curated"].arn}/manifests/*.failed.json",
+    ]
   }
 
   statement {

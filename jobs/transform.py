@@ -96,6 +96,7 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
         known,
         work.rejected,
         lambda name: curated_uri(lake, dataset.name, name, batch_id),
+        work.persisted,
     )
 
     for name, frames in work.rejected.items():

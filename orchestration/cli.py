@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "orchestration.commands.schedule",
     "orchestration.commands.validate",
     "orchestration.commands.catalog",
+    "orchestration.commands.parked",
 )
 
 app = typer.Typer(

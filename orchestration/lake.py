@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +35,23 @@ class LakeError(UserError):
     """A lake object is missing, unreadable or not writable; the message names the URI."""
 
 
+class MissingObjectError(LakeError):
+    """The object does not exist: for a marker or an index, an answer rather than a fault."""
+
+
 @dataclass(frozen=True)
 class LakeObject:
     uri: str
     size: int
     etag: str | None
     """The S3 ETag, or locally the content's MD5 when listed with checksums (None without)."""
+    mtime_ns: int | None = None
+    """Locally the modification time, which tells a checksum cache the file is unchanged; None
+    on S3, whose ETag comes with the listing."""
+
+
+Checksums = Mapping[str, tuple[int, int, str]]
+"""URI -> (size, mtime_ns, md5) of local files hashed before (`Lake.list(known=...)`)."""
 
 
 @dataclass(frozen=True)
@@ -79,12 +91,12 @@ class Lake:
                 return body.decode("utf-8")
             return Path(uri).read_text(encoding="utf-8")
         except FileNotFoundError as exc:
-            raise LakeError(f"missing: {uri}") from exc
+            raise MissingObjectError(f"missing: {uri}") from exc
         except UnicodeDecodeError as exc:
             raise LakeError(f"not UTF-8 text: {uri}") from exc
         except Exception as exc:
             if type(exc).__name__ == "NoSuchKey":
-                raise LakeError(f"missing: {uri}") from exc
+                raise MissingObjectError(f"missing: {uri}") from exc
             raise
 
     def read_json(self, uri: str) -> Any:
@@ -125,13 +137,32 @@ class Lake:
             return any(o["Key"] == key for o in response.get("Contents", []))
         return Path(uri).exists()
 
-    def list(self, prefix_uri: str, checksums: bool = False) -> list[LakeObject]:
+    def delete(self, uri: str) -> None:
+        """Remove one object; a missing one is a MissingObjectError naming it."""
+        if uri.startswith("s3://"):
+            if not self.exists(uri):
+                raise MissingObjectError(f"missing: {uri}")
+            bucket, key = split_s3_uri(uri)
+            _s3().delete_object(Bucket=bucket, Key=key)
+            return
+        try:
+            Path(uri).unlink()
+        except FileNotFoundError as exc:
+            raise MissingObjectError(f"missing: {uri}") from exc
+        except OSError as exc:
+            raise LakeError(f"cannot delete {uri}: {exc.strerror or exc}") from exc
+
+    def list(
+        self, prefix_uri: str, checksums: bool = False, known: Checksums | None = None
+    ) -> list[LakeObject]:
         """Every object below a prefix, sorted by URI; hidden and `_`-prefixed names skipped.
 
         On S3 the etag is the object's ETag, free with the listing. Locally it is the MD5 of
         the content, read only with `checksums=True` (Extract's bookmark: a file is new data
         when its content changed, whatever its inode or mtime — a lake copied or restored from
-        a backup is not new data); otherwise it is None and listing reads no file."""
+        a backup is not new data); otherwise it is None and listing reads no file. `known`
+        spares the reading of files hashed before: one whose size and mtime are those it
+        records keeps the recorded MD5."""
         if prefix_uri.startswith("s3://"):
             bucket, key = split_s3_uri(prefix_uri)
             key = f"{key.rstrip('/')}/" if key.strip("/") else ""
@@ -139,25 +170,66 @@ class Lake:
             paginator = _s3().get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=bucket, Prefix=key):
                 for item in page.get("Contents", []):
-                    if _is_hidden(item["Key"][len(key) :]):
-                        continue
-                    objects.append(
-                        LakeObject(
-                            uri=f"s3://{bucket}/{item['Key']}",
-                            size=item["Size"],
-                            etag=item["ETag"].strip('"'),
-                        )
-                    )
+                    if not _is_hidden(item["Key"][len(key) :]):
+                        objects.append(_s3_object(bucket, item))
             return sorted(objects, key=lambda o: o.uri)
-        base = Path(prefix_uri)
-        if not base.exists():
-            return []
         objects = []
-        for path in base.rglob("*"):
-            if path.is_file() and not _is_hidden(str(path.relative_to(base))):
-                etag = _md5(path) if checksums else None
-                objects.append(LakeObject(uri=str(path), size=path.stat().st_size, etag=etag))
+        # os.walk rather than Path.rglob: a stat a file and no Path objects, so listing the
+        # tens of thousands of files of a long history stays a fraction of a second.
+        for folder, subfolders, names in os.walk(prefix_uri):
+            subfolders[:] = [name for name in subfolders if not _is_hidden(name)]
+            for name in names:
+                if not _is_hidden(name):
+                    path = os.path.join(folder, name)
+                    objects.append(_local_object(path, checksums, known or {}))
         return sorted(objects, key=lambda o: o.uri)
+
+    def list_children(self, prefix_uri: str) -> tuple[list[str], list[LakeObject]]:
+        """The names of the folders directly below a prefix, and the objects directly in it
+        (without checksums), each sorted; hidden and `_`-prefixed names skipped. On S3 one
+        delimited listing, however much lies deeper."""
+        if prefix_uri.startswith("s3://"):
+            bucket, key = split_s3_uri(prefix_uri)
+            key = f"{key.rstrip('/')}/" if key.strip("/") else ""
+            folders, objects = [], []
+            paginator = _s3().get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
+                for common in page.get("CommonPrefixes", []):
+                    name = common["Prefix"][len(key) :].rstrip("/")
+                    if not _is_hidden(name):
+                        folders.append(name)
+                for item in page.get("Contents", []):
+                    if not _is_hidden(item["Key"][len(key) :]):
+                        objects.append(_s3_object(bucket, item))
+            return sorted(folders), sorted(objects, key=lambda o: o.uri)
+        folders, objects = [], []
+        if not os.path.isdir(prefix_uri):
+            return [], []
+        with os.scandir(prefix_uri) as entries:
+            for entry in entries:
+                if _is_hidden(entry.name):
+                    continue
+                if entry.is_dir():
+                    folders.append(entry.name)
+                elif entry.is_file():
+                    objects.append(_local_object(entry.path, False, {}))
+        return sorted(folders), sorted(objects, key=lambda o: o.uri)
+
+
+def _s3_object(bucket: str, item: dict[str, Any]) -> LakeObject:
+    return LakeObject(
+        uri=f"s3://{bucket}/{item['Key']}", size=item["Size"], etag=item["ETag"].strip('"')
+    )
+
+
+def _local_object(path: str, checksums: bool, known: Checksums) -> LakeObject:
+    stat = os.stat(path)
+    etag = None
+    if checksums:
+        size, mtime_ns, md5 = known.get(path, (None, None, None))
+        same = (size, mtime_ns) == (stat.st_size, stat.st_mtime_ns)
+        etag = md5 if same else _md5(path)
+    return LakeObject(uri=path, size=stat.st_size, etag=etag, mtime_ns=stat.st_mtime_ns)
 
 
 URI_REWRITES = ((r"^file:/*", "/"), (r"^s3[an]://", "s3://"))
@@ -181,9 +253,9 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return parsed.netloc, parsed.path.lstrip("/")
 
 
-def _md5(path: Path) -> str:
+def _md5(path: str) -> str:
     digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
+    with Path(path).open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -266,7 +266,7 @@ def test_the_fixed_batch_loads_on_the_next_run_after_two_throttled_attempts(
     failed = pipeline.lake.read_json(_batches(failed_run.result)["tpch"]["manifest_uri"])
     recovered = _batches(recovered_run)["tpch"]
     recovered_files = pipeline.lake.read_json(recovered["manifest_uri"])["files"]
-    assert [f["uri"] for f in recovered_files] == [f["uri"] for f in failed["files"]]
+    assert [f["path"] for f in recovered_files] == [f["path"] for f in failed["files"]]
 
     retries = [
         e["retryScheduledEventDetails"]

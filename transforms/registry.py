@@ -30,6 +30,7 @@ from transforms.declaration import (
     Dataset,
     DeclarationError,
     Field,
+    Parent,
     RawTable,
     parse_type,
 )
@@ -120,10 +121,22 @@ def check_dataset(dataset: Dataset, source: str) -> None:
         )
     if not 0.0 <= dataset.max_quarantine_share <= 1.0:
         raise DeclarationError(f"{where}: max_quarantine_share must be between 0 and 1")
+    if not _is_int(dataset.quarantine_floor) or dataset.quarantine_floor < 0:
+        raise DeclarationError(
+            f"{where}: quarantine_floor {dataset.quarantine_floor!r} must be a whole number >= 0"
+        )
+    if not _is_int(dataset.max_attempts) or dataset.max_attempts < 1:
+        raise DeclarationError(
+            f"{where}: max_attempts {dataset.max_attempts!r} must be a whole number >= 1"
+        )
     names: set[str] = set()
     for table in dataset.raw_tables:
         _check_raw(table, f"{source}: raw table {table.name!r}")
         _unique(table.name, names, source)
+    for table in dataset.raw_tables:
+        for index, parent in enumerate(table.parents):
+            where_parent = f"{source}: raw table {table.name!r}: parents[{index}]"
+            _check_parent(dataset, table, parent, where_parent)
     for table in dataset.curated_tables:
         _check_curated(dataset, table, names, f"{source}: curated table {table.name!r}")
         _unique(table.name, names, source)
@@ -161,6 +174,10 @@ def _check_raw(table: RawTable, where: str) -> None:
             f"{where}: format.compression {fmt.compression!r}: expected one of "
             f"{', '.join(COMPRESSIONS)}"
         )
+    if not _is_share(table.park_share):
+        raise DeclarationError(
+            f"{where}: park_share {table.park_share!r} must be a share in (0, 1]"
+        )
     rule_names: set[str] = set()
     for rule in table.rules:
         if not rule.condition.strip() or not rule.reason.strip():
@@ -168,6 +185,60 @@ def _check_raw(table: RawTable, where: str) -> None:
         if rule.name in rule_names:
             raise DeclarationError(f"{where}: rule {rule.name!r} is declared twice")
         rule_names.add(rule.name)
+        if not _is_share(rule.mostly):
+            raise DeclarationError(
+                f"{where}: rule {rule.name!r}: mostly {rule.mostly!r} must be a share in (0, 1]"
+            )
+        if not rule.gate and rule.mostly != 1.0:
+            raise DeclarationError(
+                f"{where}: rule {rule.name!r}: mostly {rule.mostly!r} applies to gate rules "
+                "only (a row rule quarantines every row breaking it); set gate=True"
+            )
+
+
+def _check_parent(dataset: Dataset, table: RawTable, parent: Parent, where: str) -> None:
+    raw = {t.name: t for t in dataset.raw_tables}
+    if parent.table == table.name:
+        raise DeclarationError(f"{where}: table {parent.table!r} is the table itself")
+    if parent.table not in raw:
+        raise DeclarationError(
+            f"{where}: table {parent.table!r} is not a raw table of {dataset.name}"
+        )
+    for attribute in ("keys", "parent_keys"):
+        value = getattr(parent, attribute)
+        if isinstance(value, str) or not value:
+            raise DeclarationError(
+                f"{where}: {attribute} {value!r} must be a non-empty tuple of field names"
+            )
+    if len(parent.keys) != len(parent.parent_keys):
+        raise DeclarationError(
+            f"{where}: {len(parent.keys)} keys {list(parent.keys)} but "
+            f"{len(parent.parent_keys)} parent_keys {list(parent.parent_keys)}"
+        )
+    for attribute, names, owner in (
+        ("keys", parent.keys, table),
+        ("parent_keys", parent.parent_keys, raw[parent.table]),
+    ):
+        unknown = [n for n in names if n not in owner.field_names]
+        if unknown:
+            raise DeclarationError(
+                f"{where}: {attribute}: {unknown[0]!r} is not a field of {owner.name!r}"
+            )
+    if (
+        isinstance(parent.hold_days, bool)
+        or not isinstance(parent.hold_days, int | float)
+        or not parent.hold_days > 0
+    ):
+        raise DeclarationError(f"{where}: hold_days {parent.hold_days!r} must be more than 0")
+
+
+def _is_share(value: object) -> bool:
+    """A number in (0, 1]."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value <= 1
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _check_curated(dataset: Dataset, table: CuratedTable, earlier: set[str], where: str) -> None:

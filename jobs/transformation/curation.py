@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from jobs.transformation.inputs import empty_input
 from transforms.declaration import CuratedTable, Dataset, DeclarationError
+from transforms.limits import limit_violation
 from transforms.registry import resolve
 from transforms.schemas import spark_schema
 from transforms.split import Split
@@ -26,10 +28,12 @@ def build_curated(
     known: dict[str, DataFrame],
     rejected: dict[str, list[DataFrame]],
     uri_of: Callable[[str], str],
+    persisted: list[DataFrame],
 ) -> dict[str, dict]:
     """Build and write every curated table the batch has input for; `{table: {uri, written,
     generated}}`. `batch` holds the batch's rows of each raw table, `known` every known row of
-    the kept tables. Rejected rows are appended to `rejected[<source raw table>]`."""
+    the kept tables. Rejected rows are appended to `rejected[<source raw table>]`; frames kept
+    in memory until the rejected rows are written are appended to `persisted`."""
     written: dict[str, dict] = {}
     for table in dataset.curated_tables:
         if not _has_input(table, batch, written):
@@ -42,6 +46,8 @@ def build_curated(
             rejected[table.source].append(built.rejected)
             built = built.good
         frame = conform(dataset, table, built)
+        if table.source is not None:
+            frame = within_limits(dataset, table, frame, rejected[table.source], persisted)
         generated = 0
         if table.unknown_member is not None:
             frame = frame.unionByName(unknown_member_row(spark, table))
@@ -53,6 +59,27 @@ def build_curated(
             "generated": generated,
         }
     return written
+
+
+def within_limits(
+    dataset: Dataset,
+    table: CuratedTable,
+    frame: DataFrame,
+    rejected: list[DataFrame],
+    persisted: list[DataFrame],
+) -> DataFrame:
+    """The rows that fit every declared limit (what loads locally loads on Redshift); the others
+    are appended to `rejected`, named by the table and holding the row as JSON."""
+    checked = frame.withColumn("_limit", limit_violation(table.columns)).persist()
+    persisted.append(checked)
+    rejected.append(
+        checked.where(F.col("_limit").isNotNull()).select(
+            F.lit(f"{dataset.name}.{table.name} (built)").alias("source_file"),
+            F.to_json(F.struct(*frame.columns)).alias("raw_line"),
+            F.col("_limit").alias("reason"),
+        )
+    )
+    return checked.where(F.col("_limit").isNull()).drop("_limit")
 
 
 def _has_input(table: CuratedTable, batch: dict, written: dict) -> bool:

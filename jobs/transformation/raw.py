@@ -17,7 +17,7 @@ from jobs.transformation.inputs import files_without_lines, read_lines
 from transforms.declaration import RawTable
 from transforms.dedupe import keep_latest
 from transforms.parse import parse_lines, split_parsed
-from transforms.rules import apply_rules
+from transforms.rules import apply_rules, gate_counts, row_rules
 from transforms.schemas import QUARANTINE_SCHEMA
 
 
@@ -46,12 +46,12 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
     )
     rejected = [split.rejected, _empty_file_rows(spark, empty_files)]
     good_rows, broken_rules = split.good, 0
-    row_rules = tuple(rule for rule in table.rules if not rule.gate)
-    if row_rules:
-        ruled = apply_rules(split.good, row_rules)
+    if row_rules(table.rules):
+        ruled = apply_rules(split.good, table.rules)
         good_rows = ruled.good
         rejected.append(ruled.rejected)
         broken_rules = ruled.rejected.count()
+    gates = gate_counts(good_rows, table.rules)
     latest = keep_latest(good_rows, table.business_keys).persist()
     good = sum(c.good for uri, c in per_file.items() if uri not in broken) - broken_rules
     counts = {
@@ -62,6 +62,7 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
         "duplicates": good - latest.count(),
         "empty_files": empty_files,
         "parked": sum(lines for _, lines in parked.values()),
+        "gates": gates,
     }
     return RawBatch(
         latest=latest, rejected=rejected, parked=parked, counts=counts, persisted=[parsed, latest]

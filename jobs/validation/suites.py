@@ -9,7 +9,13 @@ any problem is an error naming the file and the expectation.
 
 `meta.references` lists fact columns whose values must be keys of a dimension of the same
 dataset, in the batch or in the warehouse: `[{"column": ..., "table": <curated table>, "key":
-<its key column>}]`. GX has no expectation for that; the validate job computes it.
+<its key column>, "mostly": <share, optional>}]`. GX has no expectation for that; the validate
+job computes it. `mostly` is GX's: the share of the column's non-null values that must be keys
+(default 1, every one).
+
+Suites hold what judges the batch as a whole: row counts, not-null and unique keys, references.
+A check of one value of one row is a row rule of the raw table instead
+(transforms/<dataset>/dataset.py), so one bad value quarantines its row, not the batch.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class Reference:
     column: str
     table: str
     key: str
+    mostly: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,13 @@ def _references(
             reference = Reference(entry["column"], entry["table"], entry["key"])
         except (KeyError, TypeError) as exc:
             raise SuiteError(f'{where}: expected "column", "table" and "key"') from exc
+        unknown = sorted(set(entry) - {"column", "table", "key", "mostly"})
+        if unknown:
+            raise SuiteError(f"{where}: unknown field {unknown[0]!r}")
+        mostly = entry.get("mostly", 1.0)
+        if isinstance(mostly, bool) or not isinstance(mostly, int | float) or not 0 < mostly <= 1:
+            raise SuiteError(f"{where}: mostly {mostly!r} must be a share in (0, 1]")
+        reference = Reference(reference.column, reference.table, reference.key, float(mostly))
         if reference.column not in columns:
             raise SuiteError(f"{where}: no column {reference.column!r} in the table")
         if reference.key not in curated.get(reference.table, set()):

@@ -7,6 +7,10 @@
  "loads": [{"dataset", "table", "curated_uri"}, ...], "notes": [...]}
 ```
 GX results and the job's computed checks arrive here as CheckResults of the same shape.
+`tables` holds every curated table of the batch, and the raw tables with checks of their own
+(gate rules; the quarantined share of a raw table no curated table reconciles with): raw and
+curated tables of a dataset never share a name. `loads` lists curated tables only; a batch
+without curated tables has none.
 """
 
 from __future__ import annotations

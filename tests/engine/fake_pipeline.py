@@ -101,6 +101,8 @@ class FakePipeline:
             "file_count": len(chosen),
             "has_work": True,
             "unclaimed_files": [],
+            "parked_files": [],
+            "parked_count": 0,
         }
 
     def _batch(self, name: str) -> dict[str, Any]:
@@ -114,6 +116,8 @@ class FakePipeline:
             "destinations": {d: d in self.destinations[name] for d in ("warehouse", "catalog")},
             "summary": {"bucket": "local-lake", "key": f"validation/{batch_id}/summary.json"},
             "commit": {"bucket": "local-lake", "key": f"manifests/{batch_id}.committed.json"},
+            "failure": {"bucket": "local-lake", "key": f"manifests/{batch_id}.failed.json"},
+            "previous_batch_id": None,
         }
 
     def transform(self, argv: list[str]) -> int:

@@ -13,6 +13,7 @@ from orchestration.engine import RunRequest, run_execution
 from orchestration.engine.definition import DefinitionError, default_definition_path
 from orchestration.engine.store import ExecutionStore
 from orchestration.errors import UserError
+from orchestration.layout import raw_file_uri
 from orchestration.settings import Settings
 
 JOB_RUN = {"Id": "jr_mock", "JobRunState": "SUCCEEDED", "ExecutionTime": 1}
@@ -87,7 +88,7 @@ def test_unmocked_states_run_for_real(one_raw_file, mocks):
     lake = Settings.from_env().open_lake()
     manifest = lake.read_json(batch["manifest_uri"])
     assert (batch["dataset"], manifest["dataset"]) == ("tpch", "tpch")
-    assert [f["uri"] for f in manifest["files"]] == [str(one_raw_file)]
+    assert [raw_file_uri(lake, f["path"]) for f in manifest["files"]] == [str(one_raw_file)]
     assert lake.exists(lake.uri("manifests", f"{batch['batch_id']}.committed.json"))
     assert [(o["dataset"], o["status"]) for o in result.output["outcomes"]] == [
         ("tpch", "committed")

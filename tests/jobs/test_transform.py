@@ -101,6 +101,7 @@ def test_every_raw_row_is_accounted_for_and_header_lines_are_not_rows(batch):
         "parked_files": [],
         "held": 0,
         "held_in": 0,
+        "gates": {},
     }
     curated = report["curated"]
     assert {

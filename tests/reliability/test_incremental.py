@@ -14,6 +14,7 @@ from orchestration.lake import Lake
 from orchestration.layout import (
     commit_marker_uri,
     manifest_uri,
+    raw_file_uri,
     summary_bucket_key,
     summary_uri,
 )
@@ -70,7 +71,8 @@ def _batch_id(result: ExecutionResult) -> str:
 
 def _manifest_files(lake: Lake, result_or_batch) -> list[str]:
     batch_id = result_or_batch if isinstance(result_or_batch, str) else _batch_id(result_or_batch)
-    return sorted(f["uri"] for f in lake.read_json(manifest_uri(lake, batch_id))["files"])
+    files = lake.read_json(manifest_uri(lake, batch_id))["files"]
+    return sorted(raw_file_uri(lake, f["path"]) for f in files)
 
 
 @pytest.fixture(scope="module")

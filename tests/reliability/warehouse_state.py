@@ -6,7 +6,7 @@ warehouse state is the tables of the "tpch" schema and that schema's audit table
 from __future__ import annotations
 
 from orchestration.lake import MANIFESTS, Lake
-from orchestration.layout import COMMIT_SUFFIX, manifest_uri, raw_root
+from orchestration.layout import COMMIT_SUFFIX, manifest_uri, raw_file_uri, raw_root
 from orchestration.settings import Settings
 from orchestration.warehouse.factory import duckdb_path
 from orchestration.warehouse.tables import tables_of
@@ -72,7 +72,7 @@ def committed_files(lake: Lake) -> list[str]:
     files = []
     for batch_id in committed_batches(lake):
         manifest = lake.read_json(manifest_uri(lake, batch_id))
-        files.extend(f["uri"] for f in manifest["files"])
+        files.extend(raw_file_uri(lake, f["path"]) for f in manifest["files"])
     return sorted(files)
 
 

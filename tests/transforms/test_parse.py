@@ -213,3 +213,55 @@ def test_latin1_extracts_are_decoded_as_latin1_and_utf8_ones_reject_latin1_bytes
     utf8 = read_lines(spark, [str(path)], FileFormat())
     assert [r.raw_line for r in latin1.collect()] == ["1,café"]
     assert [r.raw_line for r in utf8.collect()] == ["1,caf\ufffd"]
+
+
+CUSTOMER = DATASET.raw("customer")
+
+
+def test_a_20_mb_string_in_a_string_117_field_is_rejected_naming_the_field(spark):
+    comment = "x" * (20 * 1024 * 1024)
+    line = f"1|Customer#1|addr|15|25-989-741-2988|711.56|BUILDING|{comment}|"
+    good, rejected = split_parsed(parse_lines(_lines(spark, line), CUSTOMER))
+    assert good.count() == 0
+    assert [r.reason for r in rejected.select("reason").collect()] == [
+        "field c_comment: 20971520 bytes, longer than string(117)"
+    ]
+
+
+def test_a_string_of_exactly_its_declared_bytes_is_accepted(spark):
+    # 58 two-byte characters and one more byte: 117 bytes; one byte more is too long.
+    comment = "é" * 58 + "x"
+    line = "1|Customer#1|addr|15|25-989-741-2988|711.56|BUILDING|{}|"
+    lines = (line.format(comment), line.format(comment + "y"))
+    good, rejected = split_parsed(parse_lines(_lines(spark, *lines), CUSTOMER))
+    assert [r.c_comment for r in good.collect()] == [comment]
+    assert [r.reason for r in rejected.collect()] == [
+        "field c_comment: 118 bytes, longer than string(117)"
+    ]
+
+
+def test_a_decimal_with_more_integer_digits_than_its_precision_allows_is_rejected(spark):
+    # decimal(15,2): 13 integer digits at most, 2 decimals at most.
+    widest = "1|370|O|9999999999999.99|1996-01-02|5-LOW|Clerk|0|c|"
+    too_wide = "2|370|O|10000000000000.00|1996-01-02|5-LOW|Clerk|0|c|"
+    negative = "3|370|O|-9999999999999.99|1996-01-02|5-LOW|Clerk|0|c|"
+    good, rejected = _typed(spark, ORDERS, widest, too_wide, negative)
+    assert [g[0] for g in good] == [1, 3]
+    assert [g[3] for g in good] == [Decimal("9999999999999.99"), Decimal("-9999999999999.99")]
+    assert rejected == [
+        (too_wide, "field o_totalprice: '10000000000000.00' is not a valid decimal(15,2)")
+    ]
+
+
+def test_a_decimal_of_scale_only_accepts_no_integer_part_beyond_zero(spark):
+    table = RawTable(
+        name="rates",
+        fields=(Field("rate_id", "int", key=True), Field("rate", "decimal(2,2)")),
+        format=FileFormat(delimiter=",", quote=None),
+    )
+    good, rejected = _typed(spark, table, "1,0.99", "2,1.00", "3,0.999")
+    assert good == [(1, Decimal("0.99"))]
+    assert rejected == [
+        ("2,1.00", "field rate: '1.00' is not a valid decimal(2,2)"),
+        ("3,0.999", "field rate: '0.999' is not a valid decimal(2,2)"),
+    ]

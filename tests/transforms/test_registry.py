@@ -8,7 +8,15 @@ import json
 
 import pytest
 
-from transforms.declaration import CuratedTable, Dataset, DeclarationError, Field, RawTable
+from transforms.declaration import (
+    CuratedTable,
+    Dataset,
+    DeclarationError,
+    Field,
+    Parent,
+    RawTable,
+    Rule,
+)
 from transforms.registry import check_code, check_dataset, check_folders, datasets
 
 SOURCE = "transforms/shop/dataset.py"
@@ -155,3 +163,127 @@ def test_a_raw_folder_inside_another_datasets_folder_is_refused(tmp_path):
     second = dataclasses.replace(first, name="shop_eu", raw_tables=(table,))
     with pytest.raises(DeclarationError, match="raw/shop/orders/eu is claimed by both"):
         check_folders([first, second])
+
+
+def _with_rules(tmp_path, *rules: Rule) -> Dataset:
+    dataset = _dataset(tmp_path)
+    table = dataclasses.replace(dataset.raw_tables[0], rules=rules)
+    return dataclasses.replace(dataset, raw_tables=(table,))
+
+
+@pytest.mark.parametrize("mostly", [0, 0.0, -0.5, 1.5, float("nan"), True, "0.9"])
+def test_a_gate_rule_whose_mostly_is_not_a_share_is_refused(tmp_path, mostly):
+    rule = Rule("notes_short", "length(note) < 10", "long note", gate=True, mostly=mostly)
+    assert _refused(_with_rules(tmp_path, rule)) == (
+        f"{SOURCE}: raw table 'orders': rule 'notes_short': mostly {mostly!r} must be a share "
+        "in (0, 1]"
+    )
+
+
+@pytest.mark.parametrize("mostly", [1.0, 1, 0.95, 0.001])
+def test_a_gate_rule_with_a_share_is_accepted_all_the_way_up_to_1(tmp_path, mostly):
+    rule = Rule("notes_short", "length(note) < 10", "long note", gate=True, mostly=mostly)
+    check_dataset(_with_rules(tmp_path, rule), SOURCE)
+
+
+def test_a_row_rule_with_a_mostly_is_refused_as_it_would_be_ignored(tmp_path):
+    rule = Rule("notes_short", "length(note) < 10", "long note", mostly=0.9)
+    assert _refused(_with_rules(tmp_path, rule)) == (
+        f"{SOURCE}: raw table 'orders': rule 'notes_short': mostly 0.9 applies to gate rules "
+        "only (a row rule quarantines every row breaking it); set gate=True"
+    )
+
+
+def _with_parent(tmp_path, parent: Parent) -> Dataset:
+    dataset = _dataset(tmp_path)
+    lines = RawTable(
+        "lines",
+        (Field("order_id", "bigint", key=True), Field("line", "int", key=True)),
+        parents=(parent,),
+    )
+    return dataclasses.replace(dataset, raw_tables=(*dataset.raw_tables, lines))
+
+
+def test_a_parent_of_an_existing_table_on_matching_fields_is_accepted(tmp_path):
+    check_dataset(_with_parent(tmp_path, Parent("orders", ("order_id",), ("order_id",))), SOURCE)
+
+
+@pytest.mark.parametrize(
+    ("parent", "fault"),
+    [
+        (
+            Parent("returns", ("order_id",), ("order_id",)),
+            "table 'returns' is not a raw table of shop",
+        ),
+        (Parent("lines", ("order_id",), ("order_id",)), "table 'lines' is the table itself"),
+        (
+            Parent("orders", (), ("order_id",)),
+            "keys () must be a non-empty tuple of field names",
+        ),
+        (
+            Parent("orders", ("order_id",), ()),
+            "parent_keys () must be a non-empty tuple of field names",
+        ),
+        (
+            Parent("orders", "order_id", ("order_id",)),
+            "keys 'order_id' must be a non-empty tuple of field names",
+        ),
+        (
+            Parent("orders", ("order_id", "line"), ("order_id",)),
+            "2 keys ['order_id', 'line'] but 1 parent_keys ['order_id']",
+        ),
+        (
+            Parent("orders", ("order_no",), ("order_id",)),
+            "keys: 'order_no' is not a field of 'lines'",
+        ),
+        (
+            Parent("orders", ("order_id",), ("line",)),
+            "parent_keys: 'line' is not a field of 'orders'",
+        ),
+        (
+            Parent("orders", ("order_id",), ("order_id",), hold_days=0),
+            "hold_days 0 must be more than 0",
+        ),
+        (
+            Parent("orders", ("order_id",), ("order_id",), hold_days=-1.5),
+            "hold_days -1.5 must be more than 0",
+        ),
+    ],
+)
+def test_a_parent_that_cannot_work_is_refused_naming_the_table_and_the_field(
+    tmp_path, parent, fault
+):
+    message = _refused(_with_parent(tmp_path, parent))
+    assert message == f"{SOURCE}: raw table 'lines': parents[0]: {fault}"
+
+
+@pytest.mark.parametrize("share", [0, 0.0, 1.01, -1, None])
+def test_a_park_share_outside_0_and_1_is_refused(tmp_path, share):
+    dataset = _dataset(tmp_path)
+    table = dataclasses.replace(dataset.raw_tables[0], park_share=share)
+    assert _refused(dataclasses.replace(dataset, raw_tables=(table,))) == (
+        f"{SOURCE}: raw table 'orders': park_share {share!r} must be a share in (0, 1]"
+    )
+
+
+def test_a_park_share_of_1_parks_only_files_with_every_line_rejected_and_is_accepted(tmp_path):
+    dataset = _dataset(tmp_path)
+    table = dataclasses.replace(dataset.raw_tables[0], park_share=1.0)
+    check_dataset(dataclasses.replace(dataset, raw_tables=(table,)), SOURCE)
+
+
+@pytest.mark.parametrize(
+    ("changes", "fault"),
+    [
+        ({"max_attempts": 0}, "max_attempts 0 must be a whole number >= 1"),
+        ({"max_attempts": 2.5}, "max_attempts 2.5 must be a whole number >= 1"),
+        ({"quarantine_floor": -1}, "quarantine_floor -1 must be a whole number >= 0"),
+        ({"quarantine_floor": 1.5}, "quarantine_floor 1.5 must be a whole number >= 0"),
+    ],
+)
+def test_attempts_below_1_and_a_negative_quarantine_floor_are_refused(tmp_path, changes, fault):
+    assert _refused(_dataset(tmp_path, **changes)) == f"{SOURCE}: dataset 'shop': {fault}"
+
+
+def test_a_quarantine_floor_of_0_and_a_single_attempt_are_accepted(tmp_path):
+    check_dataset(_dataset(tmp_path, quarantine_floor=0, max_attempts=1), SOURCE)

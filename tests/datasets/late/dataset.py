@@ -48,4 +48,5 @@ DATASET = Dataset(
         ),
     ),
     destinations=("warehouse",),
+    max_attempts=2,
 )

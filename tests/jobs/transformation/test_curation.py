@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.transformation.curation import conform, unknown_member_row
+from jobs.transformation.curation import conform, unknown_member_row, within_limits
 from transforms.declaration import DeclarationError
 
 
@@ -41,3 +41,20 @@ def test_columns_come_out_in_the_declared_order(tiny, spark):
 def test_the_unknown_member_is_one_row_of_the_declared_values(tiny, spark):
     row = unknown_member_row(spark, tiny.curated("dim_shop"))
     assert [tuple(r) for r in row.collect()] == [(-1, "unknown")]
+
+
+def test_a_built_row_over_a_declared_string_length_is_quarantined_not_loaded(tiny, spark):
+    frame = spark.createDataFrame([(1, "north"), (2, "ñ" * 6)], "shop_key int, name string")
+    rejected, persisted = [], []
+    kept = within_limits(tiny, tiny.curated("dim_shop"), frame, rejected, persisted)
+    assert [tuple(r) for r in kept.collect()] == [(1, "north")]
+    (quarantined,) = rejected
+    assert [tuple(r) for r in quarantined.collect()] == [
+        (
+            "tiny.dim_shop (built)",
+            '{"shop_key":2,"name":"ññññññ"}',
+            "column name: 12 bytes, longer than string(10)",
+        )
+    ]
+    for frame in persisted:
+        frame.unpersist()
