@@ -206,7 +206,9 @@ def test_each_bad_row_is_quarantined_with_its_reason(day2):
 
 
 def test_a_sales_delta_without_its_shops_finds_the_shops_of_yesterday(day2):
-    assert day2.sql("SELECT sale_key, shop_key, amount, sold_on FROM tiny.fact_sale ORDER BY 1") == [
+    assert day2.sql(
+        "SELECT sale_key, shop_key, amount, sold_on FROM tiny.fact_sale ORDER BY 1"
+    ) == [
         (10, 1, Decimal("5.00"), date(2025, 1, 1)),
         (11, 2, Decimal("7.00"), date(2025, 1, 2)),
     ]

@@ -96,7 +96,9 @@ def _write(root: Path, table: str, content: bytes, day: str = "2025-01-01") -> P
     return path
 
 
-def test_malformed_rows_of_a_mostly_good_file_and_empty_files_are_quarantined_with_reasons(spark, tmp_path):
+def test_malformed_rows_of_a_mostly_good_file_and_empty_files_are_quarantined_with_reasons(
+    spark, tmp_path
+):
     root = tmp_path / "lake"
     part = _write(
         root,
