@@ -241,7 +241,7 @@ def test_nothing_new_succeeds_without_starting_a_glue_job(lake_root):
 
     def nothing(event, context):
         return {"batch_id": None, "datasets": [], "file_count": 0, "has_work": False,
-                "unclaimed_files": []}  # fmt: skip
+                "unclaimed_files": [], "parked_files": [], "parked_count": 0}  # fmt: skip
 
     request = RunRequest(time_scale=0.001)
     overrides = {**pipeline.overrides(), "lambda:extract": nothing}
@@ -251,6 +251,27 @@ def test_nothing_new_succeeds_without_starting_a_glue_job(lake_root):
     assert _entered(result)[-1] == "NothingNew"
     assert pipeline.calls == []
     assert _outbox("sns") == []
+
+
+def test_files_parked_by_extract_alone_are_notified_and_nothing_runs(lake_root):
+    pipeline = _pipeline(lake_root)
+    stray = {"path": "alpha/notes/x.csv", "dataset": "alpha", "table": None,
+             "reason": "no raw table of alpha is declared for folder alpha/notes"}  # fmt: skip
+
+    def only_parked(event, context):
+        return {"batch_id": None, "datasets": [], "file_count": 0, "has_work": False,
+                "unclaimed_files": [], "parked_files": [stray], "parked_count": 1}  # fmt: skip
+
+    request = RunRequest(time_scale=0.001)
+    overrides = {**pipeline.overrides(), "lambda:extract": only_parked}
+    result = run_execution(Settings.from_env(), request, overrides=overrides)
+
+    assert result.status == "SUCCEEDED"
+    assert _entered(result)[-2:] == ["NotifyParked", "NothingNew"]
+    assert pipeline.calls == []
+    (notice,) = _outbox("sns")
+    assert notice["Subject"] == "sfn-etl: raw files parked"
+    assert json.loads(notice["Message"])["parked_files"] == [stray]
 
 
 def test_a_failing_extract_notifies_and_dead_letters_the_execution_then_fails_with_its_error(
@@ -412,6 +433,7 @@ FAILURES = {
     "LoadTable": ((), IN_ITERATION),
     "RegisterPartition": ((), IN_ITERATION),
     "Commit": ((), IN_ITERATION),
+    "RecordDatasetFailure": (("Transform",), "dataset, not recorded"),
     "NotifyDatasetFailure": (("Transform",), "dataset, not notified"),
     "DeadLetterDataset": (("Transform",), "dataset, not dead-lettered"),
     "NotifySuccess": ((), "succeeded, not notified"),
@@ -421,7 +443,8 @@ FAILURES = {
 
 
 def test_the_failure_table_covers_every_task_of_the_definition():
-    assert set(FAILURES) == _task_names(DEFINITION["States"])
+    # NotifyParked runs only when Extract parked files and found no work: its own test below.
+    assert set(FAILURES) | {"NotifyParked"} == _task_names(DEFINITION["States"])
 
 
 def _mocks(tmp_path: Path, states) -> Path:
@@ -485,4 +508,25 @@ def test_a_task_that_fails_is_caught_and_takes_the_failure_path(lake_root, tmp_p
     assert sorted((m["dataset"], m["error"]) for m in notified) == expected
     expected = [] if "not dead-lettered" in ending else [("alpha", "Boom"), ("beta", "Boom")]
     assert sorted((b["dataset"], b["error"]) for b in dead_lettered) == expected
+    recorded = sorted(p.name for p in (lake_root / "manifests").glob("*.failed.json"))
+    expected = [] if "not recorded" in ending else ["b1-alpha.failed.json", "b1-beta.failed.json"]
+    assert recorded == expected
     assert "NotifyFailure" not in _entered(result)
+
+
+def test_a_failing_parked_notification_still_ends_the_execution_successfully(lake_root, tmp_path):
+    pipeline = _pipeline(lake_root)
+
+    def only_parked(event, context):
+        return {"batch_id": None, "datasets": [], "file_count": 0, "has_work": False,
+                "unclaimed_files": [], "parked_files": [{"path": "alpha/x"}],
+                "parked_count": 1}  # fmt: skip
+
+    request = RunRequest(
+        name="broken", mock_config=_mocks(tmp_path, ("NotifyParked",)), test_case="Broken",
+        time_scale=0.001,
+    )  # fmt: skip
+    overrides = {**pipeline.overrides(), "lambda:extract": only_parked}
+    result = run_execution(Settings.from_env(), request, overrides=overrides)
+    assert (result.status, _outbox("sns")) == ("SUCCEEDED", [])
+    assert _entered(result)[-1] == "NothingNew"
