@@ -12,16 +12,16 @@ from transforms.schemas import spark_schema
 BATCH = "p1"
 
 
-def _land_parts(spark, root: Path, *sizes: int) -> None:
-    """A transformed tpch batch holding only dim_part, with its transform report."""
+def _land_parts(spark, root: Path, *keys: int) -> None:
+    """A transformed tpch batch holding only dim_part (parts of these keys), with its transform
+    report."""
     folder = root / "curated" / "tpch" / "dim_part" / f"batch_id={BATCH}"
     rows = [
-        (key, "p", "Manufacturer#1", "Brand#11", "T", size, "BOX", Decimal("901.00"))
-        for key, size in enumerate(sizes, start=1)
+        (key, "p", "Manufacturer#1", "Brand#11", "T", 7, "BOX", Decimal("901.00")) for key in keys
     ]
     schema = spark_schema(get_dataset("tpch").curated("dim_part").columns)
     spark.createDataFrame(rows, schema).coalesce(1).write.parquet(str(folder))
-    counts = {"read": len(sizes), "written": len(sizes), "quarantined": 0, "duplicates": 0}
+    counts = {"read": len(keys), "written": len(keys), "quarantined": 0, "duplicates": 0}
     report = {
         "batch_id": BATCH,
         "dataset": "tpch",
@@ -49,7 +49,7 @@ def _validate(tmp_path: Path, *extra: str) -> int:
 def test_validate_exits_0_when_the_data_passes_and_docs_prints_its_index(
     spark, lake_root, tmp_path, capsys
 ):
-    _land_parts(spark, lake_root, 7, 8)
+    _land_parts(spark, lake_root, 1, 2)
     _manifest(lake_root, "tpch")
 
     assert _validate(tmp_path) == 0  # the dataset is the one the batch's manifest names
@@ -66,12 +66,12 @@ def test_validate_exits_0_when_the_data_passes_and_docs_prints_its_index(
 def test_validate_exits_1_when_the_data_fails_and_says_what_failed(
     spark, lake_root, tmp_path, capsys
 ):
-    _land_parts(spark, lake_root, 7, 99)
+    _land_parts(spark, lake_root, 1, 1)
 
     assert _validate(tmp_path, "--dataset", "tpch") == 1
     out = capsys.readouterr().out
     assert f"batch {BATCH} (tpch): validation FAILED" in out
-    assert "expect_column_values_to_be_between on size: 1 unexpected" in out
+    assert "expect_column_values_to_be_unique on part_key: 2 unexpected" in out
     summary = json.loads((lake_root / "validation" / BATCH / "summary.json").read_text())
     assert summary["success"] is False
 
