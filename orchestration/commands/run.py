@@ -169,6 +169,14 @@ def _brief(details: dict[str, Any], limit: int = 100) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _print_parked(console: Console, parked: dict[str, Any], indent: str) -> None:
+    console.print(
+        f"{indent}[yellow]parked {parked['path']}[/]: {parked['reason']} "
+        "(sfn-etl parked show/release)",
+        highlight=False,
+    )
+
+
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:
     duration = summary["duration_seconds"]
     console.print(
@@ -179,6 +187,8 @@ def _print_summary(console: Console, summary: dict[str, Any]) -> None:
         console.print(f"  error: {summary['error']}: {summary.get('cause')}", highlight=False)
     for uri in summary["unclaimed_files"]:
         console.print(f"  [yellow]no dataset claims {uri}[/]: left in place", highlight=False)
+    for parked in summary["parked_files"]:
+        _print_parked(console, parked, "  ")
     if not summary["batch_id"]:
         if summary["status"] == "SUCCEEDED":
             console.print("  nothing new: no uncommitted raw files", highlight=False)
@@ -200,6 +210,15 @@ def _print_summary(console: Console, summary: dict[str, Any]) -> None:
             + (f" ({details})" if details else ""),
             highlight=False,
         )
+        held = {t: rows for t, rows in entry["held"].items() if rows}
+        if held:
+            details = ", ".join(f"{t} {rows}" for t, rows in sorted(held.items()))
+            console.print(
+                f"    held rows (waiting for their parent): {sum(held.values())} ({details})",
+                highlight=False,
+            )
+        for parked in entry["parked_files"]:
+            _print_parked(console, parked, "    ")
         if entry["tables"]:
             table = Table("table", "staged", "inserted", "updated", "skipped", box=None)
             for table_name, load in sorted(entry["tables"].items()):

@@ -29,6 +29,7 @@ def summarize(record: dict[str, Any], events: list[dict[str, Any]], lake: Lake) 
         "batch_id": batch.get("batch_id"),
         "files": batch.get("file_count", 0),
         "unclaimed_files": batch.get("unclaimed_files") or [],
+        "parked_files": batch.get("parked_files") or [],
         "datasets": {
             item["dataset"]: _dataset(lake, item, outcomes.get(item["dataset"]))
             for item in batch.get("datasets") or []
@@ -52,8 +53,8 @@ def _dataset(lake: Lake, item: dict[str, Any], outcome: dict[str, Any] | None) -
             for load in (outcome or {}).get("loads") or []
         },
         "catalog_partitions": len((outcome or {}).get("partitions") or []),
-        "quarantined": _quarantined(_read(lake, report_uri(lake, item["dataset"], batch_id))),
     }
+    entry.update(_rows_set_aside(_read(lake, report_uri(lake, item["dataset"], batch_id))))
     if outcome and outcome.get("status") == "failed":
         entry["error"] = outcome.get("error")
         entry["cause"] = outcome.get("cause")
@@ -89,10 +90,14 @@ def _verdict(validation: dict[str, Any] | None) -> str:
     return "failed" + (f" ({', '.join(failed)})" if failed else "")
 
 
-def _quarantined(report: dict[str, Any] | None) -> dict[str, int]:
-    if not report:
-        return {}
-    return {table: int(counts.get("quarantined", 0)) for table, counts in report["raw"].items()}
+def _rows_set_aside(report: dict[str, Any] | None) -> dict[str, Any]:
+    """Quarantined and held rows by raw table, and the files the transform parked."""
+    raw = (report or {}).get("raw", {})
+    return {
+        "quarantined": {table: int(c.get("quarantined", 0)) for table, c in raw.items()},
+        "held": {table: int(c.get("held", 0)) for table, c in raw.items()},
+        "parked_files": (report or {}).get("parked_files", []),
+    }
 
 
 def _duration(record: dict[str, Any]) -> float | None:

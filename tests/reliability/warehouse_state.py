@@ -1,7 +1,8 @@
 """Helpers of the fault suite: full-table checksums of the warehouse, the lake's bookmarks.
 
-The suite seeds TPC-H only, so its executions are restricted to it (TPCH_ONLY) and its
-warehouse state is the tables of the "tpch" schema and that schema's audit table."""
+Most of the suite seeds TPC-H only, so those executions are restricted to it (TPCH_ONLY) and
+their warehouse state is the tables of the "tpch" schema and that schema's audit table; the
+multi-source scenario names its datasets."""
 
 from __future__ import annotations
 
@@ -14,9 +15,6 @@ from orchestration.warehouse.tables import tables_of
 DATASET = "tpch"
 TPCH_ONLY = {"datasets": [DATASET]}
 """Execution input restricting a run to the one dataset the suite seeds."""
-TABLES = tuple(t.name for t in tables_of(DATASET))
-AUDIT = tables_of(DATASET)[0].audit
-"""The quoted, schema-qualified audit table of the dataset's schema: "tpch"."etl_load_audit"."""
 
 
 def _connect(settings: Settings):
@@ -25,7 +23,7 @@ def _connect(settings: Settings):
     return duckdb.connect(duckdb_path(settings.warehouse), read_only=True)
 
 
-def checksums(settings: Settings) -> dict[str, tuple[int, int]]:
+def checksums(settings: Settings, dataset: str = DATASET) -> dict[str, tuple[int, int]]:
     """(rows, order-independent checksum of every column of every row) of each curated table.
 
     `sum(hash(t))` hashes the whole row as a struct, so any changed, missing or duplicated row
@@ -34,27 +32,28 @@ def checksums(settings: Settings) -> dict[str, tuple[int, int]]:
         existing = {
             row[0]
             for row in connection.execute(
-                "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [DATASET]
+                "SELECT table_name FROM duckdb_tables() WHERE schema_name = ?", [dataset]
             ).fetchall()
         }
         return {
             table: tuple(
                 int(v or 0)
                 for v in connection.execute(
-                    f'SELECT count(*), sum(hash(t)) FROM "{DATASET}"."{table}" AS t'
+                    f'SELECT count(*), sum(hash(t)) FROM "{dataset}"."{table}" AS t'
                 ).fetchone()
             )
             if table in existing
             else (0, 0)
-            for table in TABLES
+            for table in (t.name for t in tables_of(dataset))
         }
 
 
-def audit_rows(settings: Settings) -> list[tuple[str, str, int]]:
+def audit_rows(settings: Settings, dataset: str = DATASET) -> list[tuple[str, str, int]]:
     """(batch_id, table, rows staged) of every load into the dataset's schema, sorted."""
+    audit = tables_of(dataset)[0].audit
     with _connect(settings) as connection:
         return sorted(
-            connection.execute(f"SELECT batch_id, table_name, rows_staged FROM {AUDIT}").fetchall()
+            connection.execute(f"SELECT batch_id, table_name, rows_staged FROM {audit}").fetchall()
         )
 
 
