@@ -200,7 +200,9 @@ def validate_batch(
     finally:
         for frame in frames.values():
             frame.unpersist()
-    summary = build_summary(plan.batch_id, plan.dataset, checks, plan.uris, notes)
+    summary = build_summary(
+        plan.batch_id, plan.dataset, checks, plan.uris, notes, raw_counts=plan.raw
+    )
     lake.write_json(results_uri(lake, plan.batch_id), results)
     # Last: the summary is what the state machine reads, so it never points at missing docs.
     lake.write_json(summary_uri(lake, plan.batch_id), summary)

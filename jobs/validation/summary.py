@@ -4,7 +4,8 @@
 {"batch_id": ..., "dataset": ..., "success": bool, "validated_at": ...,
  "tables": {table: {"success", "evaluated",
                     "failed": [{"expectation", "column", "unexpected_count", "sample"}]}},
- "loads": [{"dataset", "table", "curated_uri"}, ...], "notes": [...]}
+ "loads": [{"dataset", "table", "curated_uri"}, ...], "notes": [...],
+ "set_aside": {"held": {raw table: rows}, "parked_files": [raw path, ...]}}
 ```
 GX results and the job's computed checks arrive here as CheckResults of the same shape.
 `tables` holds every curated table of the batch, and the raw tables with checks of their own
@@ -84,7 +85,11 @@ def build_summary(
     curated_uris: Mapping[str, str],
     notes: Iterable[str] = (),
     validated_at: datetime | None = None,
+    raw_counts: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """`raw_counts` (the transform report's per raw table) gives `set_aside`: the rows held for
+    their parent and the files parked, which the state machine passes on to the notification."""
+    raw_counts = raw_counts or {}
     tables = {table: table_entry(results) for table, results in sorted(checks.items())}
     # Dimensions first: a Map run one table at a time then loads facts after their keys.
     order = [t for t in dataset.load_order() if t in curated_uris]
@@ -98,6 +103,12 @@ def build_summary(
             {"dataset": dataset.name, "table": t, "curated_uri": curated_uris[t]} for t in order
         ],
         "notes": list(notes),
+        "set_aside": {
+            "held": {t: int(c["held"]) for t, c in sorted(raw_counts.items()) if c.get("held")},
+            "parked_files": sorted(
+                p for c in raw_counts.values() for p in c.get("parked_files", [])
+            ),
+        },
     }
 
 

@@ -157,6 +157,7 @@ class FakePipeline:
             "success": success,
             "tables": {table: {"success": success} for table in self.tables},
             "loads": loads,
+            "set_aside": {"held": {}, "parked_files": []},
         }
         self.lake.write_json(self.lake.uri("validation", batch_id, "summary.json"), summary)
         return 0

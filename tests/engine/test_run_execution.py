@@ -17,7 +17,12 @@ from orchestration.layout import raw_file_uri
 from orchestration.settings import Settings
 
 JOB_RUN = {"Id": "jr_mock", "JobRunState": "SUCCEEDED", "ExecutionTime": 1}
-SUMMARY = {"success": True, "tables": {}, "loads": []}
+SUMMARY = {
+    "success": True,
+    "tables": {},
+    "loads": [],
+    "set_aside": {"held": {}, "parked_files": []},
+}
 MOCKS = {
     "StateMachines": {
         "sfn-etl": {

@@ -34,6 +34,10 @@ def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
         {"fact_sales": "/lake/curated/fact_sales/batch_id=b1", "dim_part": "/lake/p"},
         ["warehouse keys not checked: x"],
         validated_at=datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+        raw_counts={
+            "lineitem": {"held": 3, "parked_files": ["tpch/lineitem/b.tbl"]},
+            "orders": {"held": 0, "parked_files": ["tpch/orders/a.tbl"]},
+        },
     )
     assert summary == {
         "batch_id": "b1",
@@ -64,6 +68,10 @@ def test_the_summary_fails_when_one_table_fails_and_still_lists_every_load():
             },
         ],
         "notes": ["warehouse keys not checked: x"],
+        "set_aside": {
+            "held": {"lineitem": 3},
+            "parked_files": ["tpch/lineitem/b.tbl", "tpch/orders/a.tbl"],
+        },
     }
 
 
