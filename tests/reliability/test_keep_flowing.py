@@ -234,6 +234,9 @@ def test_a_drifted_file_is_parked_whole_and_the_good_files_beside_it_load(day3):
     )
     assert parked[drifted].lines == 2
     assert day3.report("day3", "late")["curated"]["fact_line"]["parked"] == 2
+    notice = json.loads(_sns(day3)[-1]["Message"])
+    late = next(o for o in notice["datasets"] if o["dataset"] == "late")
+    assert late["set_aside"] == {"held": {}, "parked_files": [drifted]}
 
 
 @pytest.fixture(scope="module")
@@ -287,9 +290,27 @@ def test_after_max_attempts_the_failing_files_are_parked_and_new_files_flow(day6
     ]
 
 
-def test_a_lake_moved_to_another_folder_reprocesses_nothing(day6, tmp_path):
+@pytest.fixture(scope="module")
+def day7(day6) -> Days:
+    """Orders only: no curated table is built from them, they only join later lines."""
+    day6.land("late/orders/ingest_date=2025-01-07/orders.csv", "9,ivy\n")
+    day6.run("day7")
+    return day6
+
+
+def test_an_orders_only_extract_commits_and_its_orders_serve_the_next_lines(day7):
+    assert _outcomes(day7.results["day7"]) == {"late": "committed"}
+    report = day7.report("day7", "late")
+    # Orders 1, 2, 3, 5, 6, 8 and 9: 4 was quarantined, 7's file parked.
+    assert (report["curated"], report["state"]["orders"]["rows"]) == ({}, 7)
+    day7.land("late/lines/ingest_date=2025-01-08/lines.csv", "9,1,4\n")
+    day7.run("day8")
+    assert day7.facts()[-1] == (9, 1, "ivy", 4)
+
+
+def test_a_lake_moved_to_another_folder_reprocesses_nothing(day7, tmp_path):
     moved = tmp_path / "moved"
-    shutil.copytree(day6.root, moved)
+    shutil.copytree(day7.root, moved)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SFN_ETL_LAKE", str(moved / "lake"))
         patch.setenv("SFN_ETL_HOME", str(moved / "home"))
