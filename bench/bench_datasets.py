@@ -26,8 +26,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from orchestration.lake import Lake  # noqa: E402
-from orchestration.layout import report_uri  # noqa: E402
+from orchestration.core.lake import Lake  # noqa: E402
+from orchestration.core.layout import report_uri  # noqa: E402
 from transforms.registry import get_dataset, resolve  # noqa: E402
 
 CACHE = Path("/tmp/sfn-etl-bench/datasets")

@@ -23,12 +23,12 @@ from pathlib import Path
 
 from moto.stepfunctions.parser.mocking.mock_config import MockTestCase
 
+from orchestration.core.lake import Lake
 from orchestration.engine import interpreter
 from orchestration.engine.definition import load_definition
 from orchestration.engine.handlers import LocalServices
 from orchestration.engine.mock_config import parse_test_case
 from orchestration.engine.store import ExecutionStore
-from orchestration.lake import Lake
 
 REPEATS = 15
 CHAIN = 40

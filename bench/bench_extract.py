@@ -29,9 +29,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from orchestration.lake import MANIFESTS, Lake
-from orchestration.lambdas.extract import extract
-from orchestration.layout import (
+from orchestration.core.lake import MANIFESTS, Lake
+from orchestration.core.layout import (
     COMMIT_SUFFIX,
     commit_marker_bucket_key,
     manifest_uri,
@@ -39,7 +38,8 @@ from orchestration.layout import (
     raw_path,
     raw_root,
 )
-from orchestration.manifest import Manifest, ManifestFile, claim, new_batch_id, read_manifest
+from orchestration.core.manifest import Manifest, ManifestFile, claim, new_batch_id, read_manifest
+from orchestration.lambdas.extract import extract
 from transforms.registry import get_dataset
 
 DATASET = "tpch"

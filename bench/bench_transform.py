@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from orchestration.lake import Lake  # noqa: E402
-from orchestration.layout import raw_root  # noqa: E402
+from orchestration.core.lake import Lake  # noqa: E402
+from orchestration.core.layout import raw_root  # noqa: E402
 from transforms.registry import get_dataset  # noqa: E402
 from transforms.schemas import spark_schema  # noqa: E402
 from transforms.tpch.seed import seed  # noqa: E402

@@ -27,8 +27,8 @@ import duckdb  # noqa: E402
 
 from jobs import transform, validate  # noqa: E402
 from jobs.runtime import local_session  # noqa: E402
-from orchestration.lake import CURATED, QUARANTINE, VALIDATION, Lake  # noqa: E402
-from orchestration.layout import curated_uri  # noqa: E402
+from orchestration.core.lake import CURATED, QUARANTINE, VALIDATION, Lake  # noqa: E402
+from orchestration.core.layout import curated_uri  # noqa: E402
 from orchestration.warehouse.tables import get_table, quote  # noqa: E402
 from transforms.registry import get_dataset  # noqa: E402
 from transforms.tpch.seed import seed  # noqa: E402

@@ -63,7 +63,7 @@ resource "aws_glue_catalog_table" "curated" {
   }
 
   storage_descriptor {
-    # orchestration/layout.py: curated/<dataset>/<table>/batch_id=<id>/ under the lake root.
+    # orchestration/core/layout.py: curated/<dataset>/<table>/batch_id=<id>/ under the lake root.
     location      = "${local.curated_root}/${each.value.dataset}/${each.value.table}/"
     input_format  = local.parquet.input_format
     output_format = local.parquet.output_format

@@ -15,9 +15,9 @@ from typing import Any
 from awsglue.utils import GlueArgumentError, getResolvedOptions
 from pyspark.sql import SparkSession
 
-from orchestration.errors import UserError
-from orchestration.lake import ZONES, Lake
-from orchestration.settings import Settings
+from orchestration.core.errors import UserError
+from orchestration.core.lake import ZONES, Lake
+from orchestration.core.settings import Settings
 
 GLUE_RUN_MARKER = "--JOB_RUN_ID"
 """Glue passes the run id to every job run; nothing else does."""

@@ -33,10 +33,10 @@ from jobs.transformation.history import (
 )
 from jobs.transformation.inputs import BatchInput, empty_input, resolve_input
 from jobs.transformation.raw import read_raw_table
-from orchestration.lake import Lake, normalize_uri
-from orchestration.layout import curated_uri, held_uri, quarantine_uri, report_uri, state_uri
-from orchestration.manifest import ManifestFile, check_batch_id, new_batch_id
-from orchestration.parked import ParkedFile, now_stamp, park
+from orchestration.core.lake import Lake, normalize_uri
+from orchestration.core.layout import curated_uri, held_uri, quarantine_uri, report_uri, state_uri
+from orchestration.core.manifest import ManifestFile, check_batch_id, new_batch_id
+from orchestration.core.parked import ParkedFile, now_stamp, park
 from transforms.declaration import Dataset
 from transforms.registry import check_code
 

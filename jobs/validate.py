@@ -46,9 +46,9 @@ from jobs.validation.gx import SuiteRunner
 from jobs.validation.suites import Suite, load_suite
 from jobs.validation.summary import build_summary, gx_checks
 from jobs.validation.warehouse_keys import read_keys
-from orchestration.errors import UserError
-from orchestration.lake import Lake
-from orchestration.layout import (
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake
+from orchestration.core.layout import (
     curated_uri,
     docs_index_uri,
     docs_root,
@@ -56,8 +56,8 @@ from orchestration.layout import (
     results_uri,
     summary_uri,
 )
-from orchestration.manifest import check_batch_id, read_batch_manifest
-from orchestration.settings import Settings
+from orchestration.core.manifest import check_batch_id, read_batch_manifest
+from orchestration.core.settings import Settings
 from transforms.declaration import Dataset
 from transforms.registry import get_dataset
 from transforms.schemas import spark_schema

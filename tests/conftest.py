@@ -23,7 +23,7 @@ def spark():
 @pytest.fixture(scope="session")
 def seeded_raw(tmp_path_factory) -> Path:
     """Raw TPC-H extracts at scale 0.01 in 3 daily batches; copy it before changing it."""
-    from orchestration.lake import Lake
+    from orchestration.core.lake import Lake
     from transforms.tpch.seed import seed
 
     root = tmp_path_factory.mktemp("seeded") / "lake"

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.catalog import LocalCatalog
+from orchestration.core.lake import Lake
+from orchestration.core.layout import commit_marker_uri, report_uri
+from orchestration.core.settings import Settings
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
+from orchestration.engine.catalog import LocalCatalog
 from orchestration.engine.handlers import ServiceError
-from orchestration.lake import Lake
 from orchestration.lambdas.extract import extract
-from orchestration.layout import commit_marker_uri, report_uri
-from orchestration.settings import Settings
 from transforms.nycflights13.seed import seed as seed_flights
 from transforms.registry import get_dataset
 from transforms.tpch.seed import seed as seed_tpch
@@ -301,7 +301,7 @@ def test_a_run_with_nothing_new_succeeds_without_starting_spark(tmp_path):
     lake.write_json(lake.uri(batch["commit"]["key"]), {"tables": []})
     # Other CLI commands may import pyspark modules; what must not happen is a JVM (a gateway).
     probe = (
-        "import sys; from orchestration.cli import main; code = main(['run', '--json']); "
+        "import sys; from orchestration.cli.main import main; code = main(['run', '--json']); "
         "context = sys.modules.get('pyspark.context'); "
         "assert context is None or context.SparkContext._gateway is None, 'Spark started'; "
         "sys.exit(code)"

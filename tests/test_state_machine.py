@@ -14,11 +14,11 @@ import pytest
 from statelint.config import Config
 from statelint.linter import Linter
 
-from orchestration.catalog import CatalogTable, LocalCatalog
+from orchestration.core.lake import Lake
+from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
+from orchestration.engine.catalog import CatalogTable, LocalCatalog
 from orchestration.engine.definition import LOCAL_PLACEHOLDERS, default_definition_path
-from orchestration.lake import Lake
-from orchestration.settings import Settings
 from tests.engine.fake_pipeline import FakePipeline
 
 TEMPLATE = default_definition_path().read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 
 DESTINATIONS = ("warehouse", "catalog")
 COMPRESSIONS = {"none": (), "gzip": (".gz",), "bzip2": (".bz2",)}

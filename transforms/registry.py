@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 from transforms.declaration import (
     COMPRESSIONS,
     DESTINATIONS,

@@ -1,7 +1,7 @@
 """What earlier committed batches of a dataset leave to the next one.
 
 Two kinds of rows outlive their batch, both as Parquet in the curated zone
-(orchestration/layout.py `state_uri`, `held_uri`):
+(orchestration/core/layout.py `state_uri`, `held_uri`):
 - the state of a kept table (transforms.declaration.Dataset.kept_tables: parents and reference
   tables): every row known so far, so a delta of children finds the parents that came before;
 - held rows: children whose parent has not arrived yet, retried by every later batch up to
@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from orchestration.lake import Lake
-from orchestration.layout import report_uri
+from orchestration.core.lake import Lake
+from orchestration.core.layout import report_uri
 from transforms.declaration import Dataset, RawTable
 
 HELD_SINCE = "held_since"

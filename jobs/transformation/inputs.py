@@ -9,10 +9,10 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
-from orchestration.errors import UserError
-from orchestration.lake import URI_REWRITES, Lake, normalize_uri
-from orchestration.layout import raw_file_uri, raw_root
-from orchestration.manifest import ManifestFile, claim, manifest_file, read_manifest
+from orchestration.core.errors import UserError
+from orchestration.core.lake import URI_REWRITES, Lake, normalize_uri
+from orchestration.core.layout import raw_file_uri, raw_root
+from orchestration.core.manifest import ManifestFile, claim, manifest_file, read_manifest
 from transforms.declaration import Dataset, FileFormat
 from transforms.registry import get_dataset
 from transforms.schemas import spark_schema
@@ -122,8 +122,8 @@ def files_without_lines(uris: list[str], files_with_lines: set[str]) -> list[str
 
 
 def normalized_uri_column(uri: F.Column) -> F.Column:
-    """orchestration.lake.normalize_uri as a Spark expression, from the same URI_REWRITES: Spark
-    names local files file:/… or file:///…, the manifest names them by plain path."""
+    """orchestration.core.lake.normalize_uri as a Spark expression, from the same URI_REWRITES:
+    Spark names local files file:/… or file:///…, the manifest names them by plain path."""
     for pattern, replacement in URI_REWRITES:
         uri = F.regexp_replace(uri, pattern, replacement)
     return uri

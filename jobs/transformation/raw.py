@@ -34,7 +34,8 @@ class RawBatch:
 
 
 def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> RawBatch:
-    """`uris` as orchestration.lake.normalize_uri names them: the report and `parked` do too."""
+    """`uris` as orchestration.core.lake.normalize_uri names them; so do the report and
+    `parked`."""
     parsed, per_file, unreadable = _parse_readable(spark, table, uris)
     broken = {**unreadable, **rejected_files(table, per_file)}
     parked = {uri: (reason, _lines(per_file, uri)) for uri, reason in broken.items()}

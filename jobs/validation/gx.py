@@ -28,7 +28,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 from pyspark.sql import DataFrame
 
 from jobs.validation.suites import Suite
-from orchestration.lake import split_s3_uri
+from orchestration.core.lake import split_s3_uri
 
 SITE_NAME = "batch"
 DATA_SOURCE = "curated"

@@ -29,7 +29,7 @@ from great_expectations.core.expectation_suite import ExpectationSuite
 from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 from transforms.declaration import Dataset
 
 _COLUMN_KWARGS = ("column", "column_A", "column_B")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 from orchestration.warehouse.factory import duckdb_path
 from orchestration.warehouse.tables import quote
 

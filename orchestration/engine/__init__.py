@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from orchestration.core.errors import UserError
+from orchestration.core.settings import Settings
 from orchestration.engine.definition import STATE_MACHINE_ARN, STATE_MACHINE_NAME, load_definition
 from orchestration.engine.handlers import LocalServices, OutboxListener
 from orchestration.engine.store import ExecutionStore, execution_arn, iso_now, new_execution_name
-from orchestration.errors import UserError
-from orchestration.settings import Settings
 
 EventListener = Callable[[dict[str, Any]], None]
 TERMINAL_EVENTS = frozenset(

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"

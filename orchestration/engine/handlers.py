@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from orchestration.lake import LOCAL_BUCKET, Lake
+from orchestration.core.lake import LOCAL_BUCKET, Lake
 
 _MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _ERROR_LINE = re.compile(r"^(error: |[A-Za-z_.]+(Error|Exception): )")
@@ -185,7 +185,7 @@ class LocalServices:
             raise ServiceError("glue", "InvalidInputException", f"glue:{action} is not local")
         if self.catalog_path is None:
             raise ServiceError("glue", "EntityNotFoundException", "no local catalog configured")
-        from orchestration.catalog import CatalogError, LocalCatalog
+        from orchestration.engine.catalog import CatalogError, LocalCatalog
 
         try:
             return LocalCatalog(self.catalog_path).batch_create_partition(request)

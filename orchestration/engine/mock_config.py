@@ -29,7 +29,7 @@ from moto.stepfunctions.parser.mocking.mock_config import (
     StateMockedResponses,
 )
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 
 
 class MockConfigError(UserError):

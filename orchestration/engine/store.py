@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from orchestration.core.errors import UserError
 from orchestration.engine.definition import ACCOUNT, REGION, STATE_MACHINE_NAME
-from orchestration.errors import UserError
 
 _NAME = re.compile(r"^[0-9A-Za-z_-]{1,80}$")
 LIST_FIELDS = ("executionArn", "stateMachineArn", "name", "status", "startDate", "stopDate")

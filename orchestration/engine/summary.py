@@ -11,8 +11,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from orchestration.lake import Lake, LakeError
-from orchestration.layout import report_uri, summary_uri
+from orchestration.core.lake import Lake, LakeError
+from orchestration.core.layout import report_uri, summary_uri
 
 
 def summarize(record: dict[str, Any], events: list[dict[str, Any]], lake: Lake) -> dict[str, Any]:

@@ -5,7 +5,7 @@ state machine processes, loads and commits each dataset on its own and one datas
 leaves the others' files committed. Raw files outside every dataset's folders are listed in the
 output (`unclaimed_files`), never taken into a batch; a file in a folder of a dataset's own prefix
 that no raw table of it is declared for (`raw/tpch/partsupp/` when no `partsupp` is declared) is
-parked (orchestration/parked.py) and listed in `parked_files`.
+parked (orchestration/core/parked.py) and listed in `parked_files`.
 
 A raw file is consumed only when a manifest listing it has a commit marker, and the state
 machine writes that marker only after every load succeeded. So a failed execution leaves its
@@ -15,9 +15,9 @@ by its path in the raw zone, so a lake moved or copied elsewhere is not new data
 Runs unchanged on AWS (s3:// lake, through boto3) and locally (file system lake).
 
 The index. Each dataset's history is compacted in `manifests/_index/<dataset>.json`
-(orchestration.manifest.DatasetIndex), so a run costs the same however many batches came before:
-read the index, settle the batches the last run made (a commit marker: their files are consumed,
-except the ones the transform parked; a failure marker, written by the state machine's
+(orchestration.core.manifest.DatasetIndex), so a run costs the same however many batches came
+before: read the index, settle the batches the last run made (a commit marker: their files are
+consumed, except the ones the transform parked; a failure marker, written by the state machine's
 RecordDatasetFailure: an attempt counted against each of their files, and a file failing
 `max_attempts` times in a row is parked so the dataset's later files flow; neither marker, an
 execution that was killed: nothing counted, their files are new again), list the dataset's
@@ -49,8 +49,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestration.lake import MANIFESTS, RAW, Checksums, Lake, LakeObject, MissingObjectError
-from orchestration.layout import (
+from orchestration.core.lake import MANIFESTS, RAW, Checksums, Lake, LakeObject, MissingObjectError
+from orchestration.core.layout import (
     COMMIT_SUFFIX,
     commit_marker_bucket_key,
     commit_marker_uri,
@@ -62,7 +62,7 @@ from orchestration.layout import (
     raw_root,
     summary_bucket_key,
 )
-from orchestration.manifest import (
+from orchestration.core.manifest import (
     Attempts,
     DatasetIndex,
     Manifest,
@@ -75,8 +75,8 @@ from orchestration.manifest import (
     read_manifest,
     write_index,
 )
-from orchestration.parked import ParkedFile, now_stamp, park, parked_paths
-from orchestration.settings import Settings
+from orchestration.core.parked import ParkedFile, now_stamp, park, parked_paths
+from orchestration.core.settings import Settings
 from transforms.declaration import Dataset
 from transforms.registry import select
 

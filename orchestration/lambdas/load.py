@@ -3,8 +3,8 @@
 Event `{batch_id, dataset, table, curated_uri}`; result
 `{dataset, table, rows_staged, inserted, updated, skipped}`: the table is the one of that name in
 the dataset's schema.
-The warehouse comes from SFN_ETL_WAREHOUSE (orchestration.settings). Errors keep their class name
-so the state machine's Retry and Catch can tell bad data from a transient failure.
+The warehouse comes from SFN_ETL_WAREHOUSE (orchestration.core.settings). Errors keep their
+class name so the state machine's Retry and Catch can tell bad data from a transient failure.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from orchestration.errors import UserError
-from orchestration.settings import Settings
+from orchestration.core.errors import UserError
+from orchestration.core.settings import Settings
 from orchestration.warehouse import open_warehouse
 
 FIELDS = ("batch_id", "dataset", "table", "curated_uri")

@@ -6,8 +6,8 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from orchestration.errors import UserError
-from orchestration.manifest import check_batch_id
+from orchestration.core.errors import UserError
+from orchestration.core.manifest import check_batch_id
 
 if TYPE_CHECKING:
     from orchestration.warehouse.tables import TableDef
@@ -51,7 +51,7 @@ class DuplicateKeyError(WarehouseError):
 
 
 def validate_batch_id(batch_id: object) -> str:
-    """The batch id as the manifests check it (orchestration.manifest.check_batch_id), refused
+    """The batch id as the manifests check it (orchestration.core.manifest.check_batch_id), refused
     as an InvalidNameError. It is inlined as a SQL literal in the statements shared with
     Redshift's batch_execute_statement, so nothing else may pass."""
     try:

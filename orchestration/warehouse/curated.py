@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from orchestration.lake import normalize_uri, split_s3_uri
+from orchestration.core.lake import normalize_uri, split_s3_uri
 from orchestration.warehouse.base import CuratedDataError
 from orchestration.warehouse.tables import TableDef
 

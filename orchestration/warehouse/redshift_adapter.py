@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from orchestration.lake import normalize_uri
+from orchestration.core.lake import normalize_uri
 from orchestration.warehouse.base import (
     DuplicateKeyError,
     LoadResult,

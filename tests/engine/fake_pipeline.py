@@ -23,8 +23,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from orchestration.core.lake import Lake
 from orchestration.engine.handlers import ServiceError
-from orchestration.lake import Lake
 
 BASE = "b1"
 

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from moto import mock_aws
 
-from orchestration.catalog import CatalogTable, LocalCatalog
+from orchestration.core.lake import Lake
+from orchestration.engine.catalog import CatalogTable, LocalCatalog
 from orchestration.engine.handlers import LocalServices, ServiceError, spark_submit
-from orchestration.lake import Lake
 
 
 @pytest.fixture

@@ -35,9 +35,9 @@ from moto.stepfunctions.parser.mocking.mock_config import (
     StateMockedResponses,
 )
 
+from orchestration.core.lake import Lake
 from orchestration.engine import interpreter
 from orchestration.engine.handlers import LocalServices, ServiceError
-from orchestration.lake import Lake
 
 LAMBDA = "arn:aws:states:::lambda:invoke"
 GLUE_SYNC = "arn:aws:states:::glue:startJobRun.sync"

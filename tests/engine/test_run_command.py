@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from orchestration import engine
-from orchestration.cli import main
-from orchestration.lake import Lake
+from orchestration.cli.main import main
+from orchestration.core.lake import Lake
 from tests.engine.fake_pipeline import FakePipeline
 from tests.engine.test_run_execution import MOCKS
 

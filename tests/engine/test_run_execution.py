@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.core.errors import UserError
+from orchestration.core.layout import raw_file_uri
+from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
 from orchestration.engine.definition import DefinitionError, default_definition_path
 from orchestration.engine.store import ExecutionStore
-from orchestration.errors import UserError
-from orchestration.layout import raw_file_uri
-from orchestration.settings import Settings
 
 JOB_RUN = {"Id": "jr_mock", "JobRunState": "SUCCEEDED", "ExecutionTime": 1}
 SUMMARY = {

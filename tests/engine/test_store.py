@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from orchestration.core.errors import UserError
 from orchestration.engine.store import ExecutionStore, execution_arn, new_execution_name
-from orchestration.errors import UserError
 
 
 def _record(name: str, status: str = "RUNNING") -> dict:

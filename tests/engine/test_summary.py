@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
+from orchestration.core.lake import Lake
 from orchestration.engine.summary import summarize
-from orchestration.lake import Lake
 
 RECORD = {
     "name": "run-1",

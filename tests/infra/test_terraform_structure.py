@@ -16,9 +16,9 @@ from pathlib import Path
 import hcl2
 import pytest
 
-from orchestration.lake import Lake
-from orchestration.layout import curated_uri
-from orchestration.packaging import GLUE_JOBS, LAMBDAS, packaged_datasets, render_datasets
+from orchestration.core.lake import Lake
+from orchestration.core.layout import curated_uri
+from orchestration.tooling.packaging import GLUE_JOBS, LAMBDAS, packaged_datasets, render_datasets
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA = ROOT / "infra"

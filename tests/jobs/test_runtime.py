@@ -1,7 +1,7 @@
 import pytest
 
 from jobs.runtime import lake_from_options, resolve_options, start
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 
 
 def test_optional_options_are_read_only_when_present():
@@ -34,6 +34,6 @@ def test_zone_options_move_a_zone_to_its_own_root(monkeypatch):
 
 def test_every_zone_has_a_job_option():
     from jobs.runtime import LAKE_OPTIONS
-    from orchestration.lake import ZONES
+    from orchestration.core.lake import ZONES
 
     assert set(LAKE_OPTIONS) == {"lake", *(f"lake_{zone}" for zone in ZONES)}

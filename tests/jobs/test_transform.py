@@ -11,9 +11,9 @@ import pytest
 from chispa import assert_df_equality
 
 from jobs.transform import main
-from orchestration.errors import UserError
-from orchestration.lake import Lake
-from orchestration.layout import report_uri
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake
+from orchestration.core.layout import report_uri
 from transforms.schemas import QUARANTINE_SCHEMA
 
 

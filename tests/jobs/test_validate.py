@@ -10,8 +10,8 @@ from pyspark.sql import functions as F
 from jobs import transform
 from jobs.validate import main, plan_batch, validate_batch
 from jobs.validation.checks import GATE, KEYS_EXIST, QUARANTINE_SHARE, RECONCILED
-from orchestration.errors import UserError
-from orchestration.lake import Lake
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake
 from transforms.registry import get_dataset
 
 BATCH = "v1"

@@ -12,10 +12,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from orchestration.lake import Lake
+from orchestration.core.lake import Lake
+from orchestration.core.layout import commit_marker_uri, index_uri, manifest_uri, parked_marker_uri
+from orchestration.core.parked import ParkedFile, park, parked_files, release
 from orchestration.lambdas.extract import extract, handler, uncommitted_files
-from orchestration.layout import commit_marker_uri, index_uri, manifest_uri, parked_marker_uri
-from orchestration.parked import ParkedFile, park, parked_files, release
 
 NOTHING_NEW = {
     "batch_id": None,
@@ -382,14 +382,16 @@ def test_with_an_index_the_committed_history_is_not_read_again(tmp_path):
 
 
 def test_only_new_or_changed_local_files_are_read_to_hash_them(tmp_path, monkeypatch):
-    import orchestration.lake
+    import orchestration.core.lake
 
     lake = Lake(str(tmp_path))
     _land(lake, "orders", "2025-01-01")
     _commit(lake, extract(lake, batch_id="b1"))
     hashed = []
-    md5 = orchestration.lake._md5
-    monkeypatch.setattr(orchestration.lake, "_md5", lambda path: hashed.append(path) or md5(path))
+    md5 = orchestration.core.lake._md5
+    monkeypatch.setattr(
+        orchestration.core.lake, "_md5", lambda path: hashed.append(path) or md5(path)
+    )
     assert extract(lake, batch_id="b2") == NOTHING_NEW
     assert hashed == []
     later = _land(lake, "orders", "2025-01-02")

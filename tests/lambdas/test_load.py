@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 from orchestration.lambdas.load import LoadEventError, handler
 from orchestration.warehouse import InvalidNameError
 from orchestration.warehouse.tables import get_table

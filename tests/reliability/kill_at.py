@@ -29,10 +29,10 @@ import threading
 import time
 from pathlib import Path
 
+from orchestration.core.lake import CURATED, MANIFESTS
+from orchestration.core.layout import COMMIT_SUFFIX
+from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
-from orchestration.lake import CURATED, MANIFESTS
-from orchestration.layout import COMMIT_SUFFIX
-from orchestration.settings import Settings
 from tests.reliability.warehouse_state import DATASET, TPCH_ONLY
 
 TWO_SOURCES = {"datasets": [DATASET, "tiny"]}

@@ -10,16 +10,16 @@ import threading
 
 import pytest
 
+from orchestration.core.errors import UserError
+from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, lake_lock, lock_path, run_execution
-from orchestration.errors import UserError
 from orchestration.lambdas.extract import nothing_new
-from orchestration.settings import Settings
 
 pytestmark = pytest.mark.reliability
 
 HOLD = (
     "import sys; from orchestration.engine import lake_lock; "
-    "from orchestration.settings import Settings\n"
+    "from orchestration.core.settings import Settings\n"
     "with lake_lock(Settings.from_env(), 'holder-execution'):\n"
     "    print('locked', flush=True); sys.stdin.readline()\n"
 )
@@ -52,7 +52,7 @@ def test_a_second_sfn_etl_run_on_the_same_lake_is_refused_naming_the_holder(
     holder, lake_root, tmp_path
 ):
     completed = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "run"],
+        [sys.executable, "-m", "orchestration.cli.main", "run"],
         capture_output=True,
         text=True,
         env=_env(lake_root),

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.core.lake import Lake
+from orchestration.core.settings import Settings
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
-from orchestration.lake import Lake
-from orchestration.settings import Settings
 from tests.conftest import TINY_SUITES
 from tests.reliability.kill_at import TWO_SOURCES
 from tests.reliability.warehouse_state import (

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.engine import ExecutionResult, RunRequest, run_execution
-from orchestration.lake import Lake
-from orchestration.layout import (
+from orchestration.core.lake import Lake
+from orchestration.core.layout import (
     commit_marker_uri,
     manifest_uri,
     raw_file_uri,
     summary_bucket_key,
     summary_uri,
 )
-from orchestration.settings import Settings
+from orchestration.core.settings import Settings
+from orchestration.engine import ExecutionResult, RunRequest, run_execution
 from tests.reliability.warehouse_state import (
     TPCH_ONLY,
     audit_rows,

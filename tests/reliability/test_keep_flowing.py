@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.core.lake import Lake
+from orchestration.core.layout import commit_marker_uri, report_uri
+from orchestration.core.parked import parked_files
+from orchestration.core.settings import Settings
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
-from orchestration.lake import Lake
-from orchestration.layout import commit_marker_uri, report_uri
-from orchestration.parked import parked_files
-from orchestration.settings import Settings
 from tests.conftest import LATE_SUITES, TINY_SUITES
 from transforms.registry import EXTRA_DATASETS_ENV
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.core.lake import ZONES
+from orchestration.core.layout import commit_marker_uri
+from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
-from orchestration.lake import ZONES
 from orchestration.lambdas.extract import extract
-from orchestration.layout import commit_marker_uri
-from orchestration.settings import Settings
 from tests.reliability.warehouse_state import TPCH_ONLY, committed_batches
 
 pytestmark = pytest.mark.reliability

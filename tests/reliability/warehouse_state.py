@@ -6,9 +6,9 @@ multi-source scenario names its datasets."""
 
 from __future__ import annotations
 
-from orchestration.lake import MANIFESTS, Lake
-from orchestration.layout import COMMIT_SUFFIX, manifest_uri, raw_file_uri, raw_root
-from orchestration.settings import Settings
+from orchestration.core.lake import MANIFESTS, Lake
+from orchestration.core.layout import COMMIT_SUFFIX, manifest_uri, raw_file_uri, raw_root
+from orchestration.core.settings import Settings
 from orchestration.warehouse.factory import duckdb_path
 from orchestration.warehouse.tables import tables_of
 

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import Settings
+from orchestration.core.settings import Settings
 from orchestration.warehouse import WarehouseConfigError, open_warehouse
 from orchestration.warehouse.duckdb_adapter import DuckDBWarehouse
 from orchestration.warehouse.factory import duckdb_path, redshift_target

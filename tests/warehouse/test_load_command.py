@@ -1,4 +1,4 @@
-"""`sfn-etl load` (orchestration/commands/load.py), through the real CLI entry point."""
+"""`sfn-etl load` (orchestration/cli/commands/load.py), through the real CLI entry point."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import shutil
 import duckdb
 import pytest
 
-from orchestration.cli import main
+from orchestration.cli.main import main
 
 
 @pytest.fixture

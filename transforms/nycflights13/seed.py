@@ -20,9 +20,9 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import TextIO
 
-from orchestration.errors import UserError
-from orchestration.lake import RAW, Lake
-from orchestration.seeding import SeedResult, land
+from orchestration.core.errors import UserError
+from orchestration.core.lake import RAW, Lake
+from orchestration.core.seeding import SeedResult, land
 
 DATASET = "nycflights13"
 YEAR = 2013

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from orchestration.errors import UserError
-from orchestration.lake import RAW, Lake
-from orchestration.seeding import SeedResult, land
+from orchestration.core.errors import UserError
+from orchestration.core.lake import RAW, Lake
+from orchestration.core.seeding import SeedResult, land
 
 DATASET = "tpch"
 DIMENSION_TABLES = ("region", "nation", "customer", "supplier", "part")

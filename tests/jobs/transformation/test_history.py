@@ -14,9 +14,9 @@ from chispa import assert_df_equality
 from jobs.transform import run_transform
 from jobs.transformation.history import batch_time
 from jobs.transformation.inputs import BatchInput
-from orchestration.lake import Lake
-from orchestration.layout import held_uri, quarantine_uri, raw_file_uri, report_uri
-from orchestration.manifest import ManifestFile
+from orchestration.core.lake import Lake
+from orchestration.core.layout import held_uri, quarantine_uri, raw_file_uri, report_uri
+from orchestration.core.manifest import ManifestFile
 from transforms.schemas import QUARANTINE_SCHEMA
 
 DAY1 = "20250101T060000Z-aaaaaa-late"

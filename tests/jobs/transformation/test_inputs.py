@@ -8,8 +8,8 @@ from jobs.transformation.inputs import (
     normalized_uri_column,
     resolve_input,
 )
-from orchestration.errors import UserError
-from orchestration.lake import Lake, normalize_uri
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake, normalize_uri
 
 
 def _raw(root, table, name="x.tbl", content="1|a|\n"):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from jobs.transform import run_transform
 from jobs.transformation.inputs import BatchInput
-from orchestration.lake import Lake
-from orchestration.layout import parked_marker_uri, raw_file_uri
-from orchestration.manifest import ManifestFile
+from orchestration.core.lake import Lake
+from orchestration.core.layout import parked_marker_uri, raw_file_uri
+from orchestration.core.manifest import ManifestFile
 
 BATCH = "20250101T060000Z-aaaaaa-late"
 

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from jobs.validation.warehouse_keys import KnownKeys, read_keys
-from orchestration.errors import UserError
+from orchestration.core.errors import UserError
 
 
 @pytest.fixture

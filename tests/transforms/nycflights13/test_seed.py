@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.errors import UserError
-from orchestration.lake import Lake
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake
 from transforms.nycflights13.seed import seed
 
 JANUARY = "ingest_date=2013-01-01"

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.errors import UserError
-from orchestration.lake import Lake
+from orchestration.core.errors import UserError
+from orchestration.core.lake import Lake
 from transforms.tpch.seed import seed
 
 

@@ -1,0 +1,1 @@
+"""The command line: `sfn-etl` (main.py) and a module per command group (commands/)."""
