@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 
 from jobs.runtime import LAKE_OPTIONS, lake_from_options, resolve_options, run_main, start
 from jobs.transformation.curation import build_curated, write_and_count
@@ -96,7 +96,6 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
         known,
         work.rejected,
         lambda name: curated_uri(lake, dataset.name, name, batch_id),
-        work.persisted,
     )
 
     for name, frames in work.rejected.items():
@@ -213,19 +212,18 @@ def _hold_children(
         for parent in table.parents:
             if parent.table not in known:
                 known[parent.table] = empty_input(spark, dataset, parent.table)
-        candidates = candidates.persist()
-        work.persisted.append(candidates)
-        released, waiting, expired = hold_orphans(candidates, table, known, now)
+        released_count = Observation(f"released {dataset.name}.{table.name} {batch_id}")
+        released, waiting, expired = hold_orphans(candidates, table, known, now, released_count)
         uri = held_uri(lake, dataset.name, table.name, batch_id)
         counts["held"] = write_and_count(spark, waiting, uri)
         if counts["held"]:
             held[table.name] = {"uri": uri, "rows": counts["held"]}
         work.rejected[table.name].append(expired)
-        in_batch = counts["good"] - counts["duplicates"]
-        counts["duplicates"] += in_batch + counts["held_in"] - candidates.count()
-        released = released.persist()
-        work.persisted.append(released)
-        if released.count():
+        if earlier is not None:
+            # Held rows the batch sends again are superseded: counted duplicates.
+            in_batch = counts["good"] - counts["duplicates"]
+            counts["duplicates"] += in_batch + counts["held_in"] - candidates.count()
+        if released_count.get["released"]:
             work.batch[table.name] = released
         else:
             work.batch.pop(table.name, None)

@@ -8,9 +8,11 @@ returns is checked against the declaration before anything is written.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.transformation.inputs import empty_input
@@ -28,12 +30,10 @@ def build_curated(
     known: dict[str, DataFrame],
     rejected: dict[str, list[DataFrame]],
     uri_of: Callable[[str], str],
-    persisted: list[DataFrame],
 ) -> dict[str, dict]:
     """Build and write every curated table the batch has input for; `{table: {uri, written,
     generated}}`. `batch` holds the batch's rows of each raw table, `known` every known row of
-    the kept tables. Rejected rows are appended to `rejected[<source raw table>]`; frames kept
-    in memory until the rejected rows are written are appended to `persisted`."""
+    the kept tables. Rejected rows are appended to `rejected[<source raw table>]`."""
     written: dict[str, dict] = {}
     for table in dataset.curated_tables:
         if not _has_input(table, batch, written):
@@ -46,8 +46,10 @@ def build_curated(
             rejected[table.source].append(built.rejected)
             built = built.good
         frame = conform(dataset, table, built)
+        limits = None
         if table.source is not None:
-            frame = within_limits(dataset, table, frame, rejected[table.source], persisted)
+            limits = check_limits(dataset, table, frame)
+            frame = limits.good
         generated = 0
         if table.unknown_member is not None:
             frame = frame.unionByName(unknown_member_row(spark, table))
@@ -58,28 +60,43 @@ def build_curated(
             "written": write_and_count(spark, frame, uri),
             "generated": generated,
         }
+        over_limit = limits.rejected() if limits else None
+        if over_limit is not None:
+            rejected[table.source].append(over_limit)
     return written
 
 
-def within_limits(
-    dataset: Dataset,
-    table: CuratedTable,
-    frame: DataFrame,
-    rejected: list[DataFrame],
-    persisted: list[DataFrame],
-) -> DataFrame:
-    """The rows that fit every declared limit (what loads locally loads on Redshift); the others
-    are appended to `rejected`, named by the table and holding the row as JSON."""
-    checked = frame.withColumn("_limit", limit_violation(table.columns)).persist()
-    persisted.append(checked)
-    rejected.append(
-        checked.where(F.col("_limit").isNotNull()).select(
-            F.lit(f"{dataset.name}.{table.name} (built)").alias("source_file"),
-            F.to_json(F.struct(*frame.columns)).alias("raw_line"),
-            F.col("_limit").alias("reason"),
-        )
+@dataclass(frozen=True)
+class LimitCheck:
+    """A built table split by its declared limits (what loads locally loads on Redshift):
+    `good` counts, as it is written, the rows over a limit, so finding none costs no pass."""
+
+    good: DataFrame
+    observation: Observation
+    over_limit: DataFrame
+    """The rows over a limit, named by the table and holding the row as JSON (lazy)."""
+
+    def rejected(self) -> DataFrame | None:
+        """After `good` was written: the rows over a limit, or None when there were none."""
+        return self.over_limit if self.observation.get["over_limit"] else None
+
+
+def check_limits(dataset: Dataset, table: CuratedTable, frame: DataFrame) -> LimitCheck:
+    checked = frame.withColumn("_limit", limit_violation(table.columns))
+    # Unique: an Observation takes the first finished query's metrics of its name, and datasets
+    # run their jobs at once in one session.
+    observation = Observation(f"limits of {dataset.name}.{table.name} {secrets.token_hex(4)}")
+    good = (
+        checked.observe(observation, F.count("_limit").alias("over_limit"))
+        .where(F.col("_limit").isNull())
+        .drop("_limit")
     )
-    return checked.where(F.col("_limit").isNull()).drop("_limit")
+    over_limit = checked.where(F.col("_limit").isNotNull()).select(
+        F.lit(f"{dataset.name}.{table.name} (built)").alias("source_file"),
+        F.to_json(F.struct(*frame.columns)).alias("raw_line"),
+        F.col("_limit").alias("reason"),
+    )
+    return LimitCheck(good=good, observation=observation, over_limit=over_limit)
 
 
 def _has_input(table: CuratedTable, batch: dict, written: dict) -> bool:

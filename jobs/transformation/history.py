@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from orchestration.core.lake import Lake
@@ -71,12 +71,14 @@ def hold_orphans(
     table: RawTable,
     known: dict[str, DataFrame],
     now: datetime,
+    released_count: Observation,
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(released, held, expired) of a child table's candidate rows (with `held_since`).
 
     A row is released when every declared parent has a row with its key in `known`; otherwise
     it stays held, unless it has waited longer than the missing parent's `hold_days`: then it
-    is expired, as source_file, raw_line and the reason."""
+    is expired, as source_file, raw_line and the reason. Writing `held` fills
+    `released_count` ("released"), so knowing whether any row was released costs no pass."""
     rows = candidates.withColumn("_missing", F.lit(None).cast("string")).withColumn(
         "_hold_days", F.lit(None).cast("double")
     )
@@ -102,7 +104,8 @@ def hold_orphans(
     orphan = F.col("_missing").isNotNull()
     expired = orphan & (waited_days > F.col("_hold_days"))
     released = rows.where(~orphan).select(*raw_columns(table))
-    held = rows.where(orphan & ~expired).select(*columns)
+    observed = rows.observe(released_count, F.count(F.when(~orphan, 1)).alias("released"))
+    held = observed.where(orphan & ~expired).select(*columns)
     rejected = rows.where(expired).select(
         *LINEAGE,
         F.format_string(

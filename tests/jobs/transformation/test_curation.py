@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.transformation.curation import conform, unknown_member_row, within_limits
+from jobs.transformation.curation import check_limits, conform, unknown_member_row
 from transforms.declaration import DeclarationError
 
 
@@ -45,16 +45,19 @@ def test_the_unknown_member_is_one_row_of_the_declared_values(tiny, spark):
 
 def test_a_built_row_over_a_declared_string_length_is_quarantined_not_loaded(tiny, spark):
     frame = spark.createDataFrame([(1, "north"), (2, "ñ" * 6)], "shop_key int, name string")
-    rejected, persisted = [], []
-    kept = within_limits(tiny, tiny.curated("dim_shop"), frame, rejected, persisted)
-    assert [tuple(r) for r in kept.collect()] == [(1, "north")]
-    (quarantined,) = rejected
-    assert [tuple(r) for r in quarantined.collect()] == [
+    limits = check_limits(tiny, tiny.curated("dim_shop"), frame)
+    assert [tuple(r) for r in limits.good.collect()] == [(1, "north")]
+    assert [tuple(r) for r in limits.rejected().collect()] == [
         (
             "tiny.dim_shop (built)",
             '{"shop_key":2,"name":"ññññññ"}',
             "column name: 12 bytes, longer than string(10)",
         )
     ]
-    for frame in persisted:
-        frame.unpersist()
+
+
+def test_a_built_table_within_its_limits_has_no_rows_to_quarantine(tiny, spark):
+    frame = spark.createDataFrame([(1, "north")], "shop_key int, name string")
+    limits = check_limits(tiny, tiny.curated("dim_shop"), frame)
+    assert limits.good.count() == 1
+    assert limits.rejected() is None
