@@ -36,7 +36,7 @@ from jobs.transformation.raw import read_raw_table
 from orchestration.core.lake import Lake, normalize_uri
 from orchestration.core.layout import curated_uri, held_uri, quarantine_uri, report_uri, state_uri
 from orchestration.core.manifest import ManifestFile, check_batch_id, new_batch_id
-from orchestration.core.parked import ParkedFile, now_stamp, park
+from orchestration.core.parked import ParkedFile, park
 from transforms.declaration import Dataset
 from transforms.registry import check_code
 
@@ -135,20 +135,7 @@ class Work:
 def _park(
     lake: Lake, dataset: Dataset, batch_id: str, file: ManifestFile, reason: str, lines: int
 ) -> dict:
-    park(
-        lake,
-        ParkedFile(
-            path=file.path,
-            dataset=dataset.name,
-            table=file.table,
-            size=file.size,
-            etag=file.etag,
-            reason=reason,
-            batch_id=batch_id,
-            parked_at=now_stamp(),
-            lines=lines,
-        ),
-    )
+    park(lake, ParkedFile.of_batch_file(file, dataset.name, reason, batch_id, lines))
     return {"path": file.path, "table": file.table, "reason": reason, "lines": lines}
 
 
