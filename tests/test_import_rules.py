@@ -39,6 +39,12 @@ ALLOWED = {
         "transforms",
         *DECLARATIONS,
     },
+    "orchestration.insight": {
+        "orchestration.insight",
+        "orchestration.core",
+        "orchestration.engine",
+        *DECLARATIONS,
+    },
     "orchestration.tooling": {
         "orchestration.tooling",
         "orchestration.core",
@@ -52,6 +58,7 @@ ALLOWED = {
         "orchestration.lambdas",
         "orchestration.warehouse",
         "orchestration.tooling",
+        "orchestration.insight",
         "jobs",
         "transforms",
         *DECLARATIONS,
