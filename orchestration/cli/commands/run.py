@@ -3,7 +3,6 @@ in the shapes of the AWS CLI's list-executions, describe-execution and get-execu
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from orchestration.cli.streams import stdout_to_stderr
 from orchestration.core.errors import UserError
 from orchestration.core.settings import Settings
 
@@ -65,7 +65,7 @@ def run_command(
     progress = Progress(Console(stderr=True, soft_wrap=True))
     stdout = sys.stdout
     # Jobs and handlers print as they run; stdout carries only the summary.
-    with contextlib.redirect_stdout(sys.stderr):
+    with stdout_to_stderr():
         result = run_execution(settings, request, progress.on_event, progress.on_outbox)
     summary = summarize(result.record, result.events, settings.open_lake())
     if as_json:
