@@ -12,7 +12,8 @@ Figures (first loads: the median of --repeat runs, alternated so drift hits ever
     batch id (nothing changed), then every row changed;
   - the loader's peak RSS at the small and the large scale (a subprocess per load), which must
     not grow with the table.
-TPC-H data and the curated Parquet are cached under --cache (default /tmp/sfn-etl-bench).
+TPC-H data and the transform job's curated Parquet are cached under --cache
+(default /tmp/sfn-etl-bench).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import dataclasses
 import io
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -31,29 +33,34 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # run as a script: make the package and the test helpers importable
+sys.path.insert(0, str(ROOT))  # run as a script: make the package importable
 
 import duckdb  # noqa: E402
 import psycopg  # noqa: E402
 import pyarrow.csv as pa_csv  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
+from orchestration.core.lake import Lake  # noqa: E402
 from orchestration.warehouse.postgres_adapter import PostgresWarehouse  # noqa: E402
 from orchestration.warehouse.tables import get_table, quote  # noqa: E402
-from tests.warehouse import _tpch  # noqa: E402
+from transforms.tpch.seed import seed  # noqa: E402
 
 DATASET = "tpch"
+BATCH = "bench"
 FACT = get_table(DATASET, "fact_sales")
 
 
 def prepare(scale: float, cache: Path) -> tuple[Path, Path]:
-    """fact_sales Parquet at `scale`, and a copy of it with every row changed."""
-    base = cache / f"s{scale:g}"
-    curated = base / "curated" / "fact_sales"
-    if not (curated / "part-00000.parquet").exists():
-        tbl = _tpch.generate_tbl(scale, base / "tbl")
-        _tpch.build_curated(tbl, base / "curated", ("fact_sales",))
-    changed = base / "curated" / "fact_sales_changed"
+    """fact_sales as the transform job writes it at `scale`, and a copy of it with every row
+    changed."""
+    lake = cache / f"s{scale:g}" / "lake"
+    curated = lake / "curated" / DATASET / FACT.name / f"batch_id={BATCH}"
+    if not (curated / "_SUCCESS").exists():
+        shutil.rmtree(lake, ignore_errors=True)
+        seed(Lake(str(lake)), scale=scale, batches=1)
+        transform = [sys.executable, "-m", "jobs.transform", "--dataset", DATASET]
+        subprocess.run([*transform, "--lake", str(lake), "--batch_id", BATCH], check=True)
+    changed = lake.parent / "fact_sales_changed"
     if not (changed / "part-00000.parquet").exists():
         changed.mkdir(parents=True, exist_ok=True)
         with duckdb.connect() as conn:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,25 @@ def seeded_raw(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("seeded") / "lake"
     seed(Lake(str(root)), scale=0.01, batches=3)
     return root
+
+
+@dataclass(frozen=True)
+class TransformedLake:
+    root: Path
+    batch_id: str
+
+
+@pytest.fixture(scope="session")
+def tpch_transformed(spark, seeded_raw, tmp_path_factory) -> TransformedLake:
+    """The seeded lake after one run of the transform job: the curated TPC-H outputs the tests
+    read, built once per session. Copy it before changing it."""
+    from jobs.transform import main
+
+    root = tmp_path_factory.mktemp("transformed") / "lake"
+    shutil.copytree(seeded_raw, root)
+    batch_id = "t1"
+    assert main(["--dataset", "tpch", "--lake", str(root), "--batch_id", batch_id]) == 0
+    return TransformedLake(root, batch_id)
 
 
 @pytest.fixture

@@ -7,14 +7,13 @@ import duckdb
 import pytest
 from pyspark.sql import functions as F
 
-from jobs import transform
 from jobs.validate import main, plan_batch, validate_batch
 from jobs.validation.checks import GATE, KEYS_EXIST, QUARANTINE_SHARE, RECONCILED
 from orchestration.core.errors import UserError
 from orchestration.core.lake import Lake
 from transforms.registry import get_dataset
 
-BATCH = "v1"
+BATCH = "t1"
 DIMENSIONS = ("dim_customer", "dim_part", "dim_supplier")
 FACT_ROWS = 60175
 
@@ -38,10 +37,11 @@ def _report_path(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def transformed(spark, seeded_raw, tmp_path_factory) -> Path:
+def transformed(tpch_transformed, tmp_path_factory) -> Path:
+    """A copy of the session's transformed lake, which validation writes its summary into."""
+    assert tpch_transformed.batch_id == BATCH
     root = tmp_path_factory.mktemp("validate") / "lake"
-    shutil.copytree(seeded_raw, root)
-    assert transform.main(["--dataset", "tpch", "--lake", str(root), "--batch_id", BATCH]) == 0
+    shutil.copytree(tpch_transformed.root, root)
     return root
 
 

@@ -16,8 +16,7 @@ import pytest
 
 from orchestration.warehouse.duckdb_adapter import DuckDBWarehouse
 from orchestration.warehouse.postgres_adapter import PostgresWarehouse
-from orchestration.warehouse.tables import TableDef, get_table
-from tests.warehouse import _tpch
+from orchestration.warehouse.tables import TableDef, get_table, tables_of
 
 DSN_VARIABLE = "SFN_ETL_TEST_PG_DSN"
 
@@ -68,11 +67,12 @@ def write_curated(tmp_path: Path) -> Callable[..., str]:
 
 
 @pytest.fixture(scope="session")
-def tpch_curated_001(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every curated table at TPC-H scale 0.01, one folder per table."""
-    root = tmp_path_factory.mktemp("tpch001")
-    tbl = _tpch.generate_tbl(0.01, root / "tbl")
-    return _tpch.build_curated(tbl, root / "curated")
+def tpch_curated_001(tpch_transformed) -> dict[str, Path]:
+    """Every curated table the transform job wrote at TPC-H scale 0.01: table -> its batch
+    folder (Spark's part files, _SUCCESS and .crc files), to be read, not changed."""
+    batch = f"batch_id={tpch_transformed.batch_id}"
+    curated = tpch_transformed.root / "curated" / "tpch"
+    return {table.name: curated / table.name / batch for table in tables_of("tpch")}
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

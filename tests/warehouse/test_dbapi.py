@@ -26,7 +26,7 @@ CRM_TABLE = table_def(CRM, CRM_ORDERS)
 
 TPCH_001_ROWS = {
     "dim_customer": 1500,
-    "dim_date": 2557,
+    "dim_date": 2551,
     "dim_part": 2000,
     "dim_supplier": 100,
     "fact_sales": 60175,

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,12 +27,10 @@ def _raw_line_count(root: Path, table: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def transformed(spark, seeded_raw, tmp_path_factory):
-    root = tmp_path_factory.mktemp("transformed") / "lake"
-    shutil.copytree(seeded_raw, root)
-    assert main(["--dataset", "tpch", "--lake", str(root), "--batch_id", "t1"]) == 0
-    report = json.loads(Path(report_uri(Lake(str(root)), "tpch", "t1")).read_text())
-    return root, report
+def transformed(tpch_transformed):
+    root = tpch_transformed.root
+    report_path = report_uri(Lake(str(root)), "tpch", tpch_transformed.batch_id)
+    return root, json.loads(Path(report_path).read_text())
 
 
 def test_counts_reconcile_for_every_curated_table(transformed):
