@@ -3,6 +3,16 @@ output "state_machine_arn" {
   value       = aws_sfn_state_machine.etl.arn
 }
 
+output "state_machine_version_arn" {
+  description = "The version the last definition change published."
+  value       = aws_sfn_state_machine.etl.state_machine_version_arn
+}
+
+output "state_machine_alias_arn" {
+  description = "The `live` alias the schedule starts (sfn-etl deploy moves it to each new version)."
+  value       = aws_sfn_alias.live.arn
+}
+
 output "state_machine_name" {
   description = "Name of the state machine (sfn-etl deploy --state-machine)."
   value       = aws_sfn_state_machine.etl.name

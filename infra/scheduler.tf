@@ -15,7 +15,9 @@ resource "aws_scheduler_schedule" "etl" {
   }
 
   target {
-    arn      = aws_sfn_state_machine.etl.arn
+    # StartExecution on the alias runs the version it points at (the unqualified ARN would run
+    # the latest definition, published or not).
+    arn      = aws_sfn_alias.live.arn
     role_arn = aws_iam_role.scheduler.arn
     # Empty input: the definition's defaults apply.
     input = jsonencode({})
@@ -60,8 +62,9 @@ resource "aws_iam_role_policy" "scheduler" {
 data "aws_iam_policy_document" "scheduler" {
   statement {
     sid       = "StartExecutions"
-    actions   = ["states:StartExecution"]
-    resources = [aws_sfn_state_machine.etl.arn]
+    actions = ["states:StartExecution"]
+    # A permission on the unqualified ARN does not cover a start through an alias.
+    resources = [aws_sfn_alias.live.arn]
   }
 
   statement {

@@ -19,6 +19,8 @@ resource "aws_sfn_state_machine" "etl" {
   name     = local.name
   type     = "STANDARD" # .sync Glue tasks and exactly-once Tasks need a Standard workflow.
   role_arn = aws_iam_role.state_machine.arn
+  # Every definition change publishes a new immutable version; the `live` alias points at it.
+  publish = true
   definition = templatefile(
     "${path.module}/../orchestration/state_machine.asl.json",
     local.definition_substitutions,
@@ -36,6 +38,18 @@ resource "aws_sfn_state_machine" "etl" {
   }
 
   depends_on = [aws_iam_role_policy.state_machine]
+}
+
+# What the schedule starts: executions record the version they ran (stateMachineVersionArn), and
+# rolling back is pointing the alias at an earlier version.
+resource "aws_sfn_alias" "live" {
+  name        = "live"
+  description = "The version scheduled executions run: the latest published definition."
+
+  routing_configuration {
+    state_machine_version_arn = aws_sfn_state_machine.etl.state_machine_version_arn
+    weight                    = 100
+  }
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {

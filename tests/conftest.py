@@ -83,3 +83,36 @@ def late(monkeypatch):
 
     monkeypatch.setenv(EXTRA_DATASETS_ENV, f"tests.datasets.late={LATE_SUITES}")
     return get_dataset("late")
+
+
+_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_basetemp(request, tmp_path_factory) -> None:
+    request.config.stash[_BASETEMP] = tmp_path_factory.getbasetemp()
+
+
+def pytest_terminal_summary(terminalreporter, config) -> None:
+    """The coverage of the shipped definition by every local execution this session ran (each
+    test's executions live in an SFN_ETL_HOME of its own under the session's temporary folder)."""
+    basetemp = config.stash.get(_BASETEMP, None)
+    if basetemp is None:
+        return
+    from orchestration.engine.definition import load_definition
+    from orchestration.engine.store import ExecutionStore
+    from orchestration.insight.coverage import coverage, executions_of
+
+    definition = load_definition()
+    histories = []
+    records = basetemp.rglob("executions/*/execution.json")
+    for home in sorted({record.parent.parent.parent for record in records}):
+        store = ExecutionStore(home)
+        histories += [store.history(name) for name in executions_of(store, definition.text)]
+    if not histories:
+        return
+    report = coverage(definition.document, histories)
+    terminalreporter.section("coverage of the shipped definition")
+    terminalreporter.write_line(f"{len(histories)} executions: {report.summary()}")
+    for line in report.never_run():
+        terminalreporter.write_line(f"  never run: {line}")

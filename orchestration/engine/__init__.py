@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,25 @@ from typing import Any
 
 from orchestration.core.errors import UserError
 from orchestration.core.settings import Settings
-from orchestration.engine.definition import STATE_MACHINE_ARN, STATE_MACHINE_NAME, load_definition
-from orchestration.engine.handlers import LocalServices, OutboxListener
-from orchestration.engine.store import ExecutionStore, execution_arn, iso_now, new_execution_name
+from orchestration.engine.definition import (
+    STATE_MACHINE_NAME,
+    Definition,
+    load_definition,
+    state_machine_arn,
+)
+from orchestration.engine.handlers import LocalServices, NestedRunner, OutboxListener, ServiceError
+from orchestration.engine.resources import check_resources, load_resource_map
+from orchestration.engine.store import (
+    ExecutionStore,
+    HistoryWriter,
+    execution_arn,
+    iso_now,
+    new_execution_name,
+)
+from orchestration.engine.task_tokens import Mailbox
 
 EventListener = Callable[[dict[str, Any]], None]
+_STATE_MACHINE_NAME = re.compile(r"^[0-9A-Za-z_-]{1,80}$")
 TERMINAL_EVENTS = frozenset(
     ("ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
 )
@@ -38,8 +53,14 @@ class RunRequest:
     mock_config: Path | None = None
     test_case: str | None = None
     time_scale: float = 1.0
-    """Multiplies every retry delay; tests compress time with it, never skipping the retry."""
+    """Multiplies every retry delay and Wait state; tests compress time with it, never skipping
+    the retry or the Wait. Task timeouts stay wall-clock time (timing.py)."""
     definition_path: Path | None = None
+    resources_path: Path | None = None
+    """The resources mapping (resources.py); None: the nearest pyproject.toml's."""
+    state_machine: str | None = None
+    """Its name (in ARNs and the mock config); None: the definition file's name up to its first
+    dot, `sfn-etl` for the built-in definition."""
 
 
 @dataclass
@@ -67,6 +88,7 @@ def run_execution(
 ) -> ExecutionResult:
     """Run one execution to its end; raises UserError before starting if anything is invalid."""
     definition = load_definition(request.definition_path)
+    prepare_resources(request, definition, overrides)
     mock_test_case = _mock_test_case(request, definition.state_names())
     if request.time_scale < 0:
         raise UserError(f"time scale must be zero or more, got {request.time_scale}")
@@ -77,7 +99,7 @@ def run_execution(
             settings,
             request,
             name,
-            definition.program,
+            definition,
             mock_test_case,
             on_event,
             on_outbox,
@@ -85,29 +107,73 @@ def run_execution(
         )
 
 
+def prepare_resources(
+    request: RunRequest, definition: Definition, overrides: dict[str, Callable[..., Any]] | None
+) -> None:
+    """Load the resources mapping and check every Task state has a local handler, before
+    anything runs."""
+    resources = load_resource_map(request.resources_path, request.definition_path)
+    resources.make_importable()
+    check_resources(definition, resources, (overrides or {}).keys())
+
+
 def _run_locked(
     settings: Settings,
     request: RunRequest,
     name: str,
-    program: Any,
+    definition: Definition,
     mock_test_case: Any,
     on_event: EventListener | None,
     on_outbox: OutboxListener | None,
     overrides: dict[str, Callable[..., Any]] | None,
 ) -> ExecutionResult:
-    from orchestration.engine import interpreter
-
+    machine = state_machine_name(request)
     record: dict[str, Any] = {
-        "executionArn": execution_arn(name),
-        "stateMachineArn": STATE_MACHINE_ARN,
+        "executionArn": execution_arn(name, machine),
+        "stateMachineArn": state_machine_arn(machine),
         "name": name,
         "status": "RUNNING",
         "startDate": iso_now(),
         "input": json.dumps(request.input, separators=(",", ":")),
         "inputDetails": {"included": True},
+        "definitionHash": definition_hash(definition.text),
     }
+    history = ExecutionStore(settings.home).create(record)
+    return drive_execution(
+        settings,
+        request,
+        record,
+        history,
+        definition.program,
+        mock_test_case,
+        on_event,
+        on_outbox,
+        overrides,
+    )
+
+
+def definition_hash(rendered_text: str) -> str:
+    """What a local execution records as `definitionHash`: which definition content it ran."""
+    return "sha256:" + hashlib.sha256(rendered_text.encode("utf-8")).hexdigest()
+
+
+def drive_execution(
+    settings: Settings,
+    request: RunRequest,
+    record: dict[str, Any],
+    history: HistoryWriter,
+    program: Any,
+    mock_test_case: Any,
+    on_event: EventListener | None,
+    on_outbox: OutboxListener | None,
+    overrides: dict[str, Callable[..., Any]] | None,
+    resume: Any = None,
+) -> ExecutionResult:
+    """Evaluate `program` for the execution `record` (RUNNING, saved), appending to its history,
+    and save the record at its end; `resume` (interpreter.Resume) continues a redriven one."""
+    from orchestration.engine import interpreter
+
     store = ExecutionStore(settings.home)
-    history = store.create(record)
     events: list[dict[str, Any]] = []
 
     def sink(event: dict[str, Any]) -> None:
@@ -127,18 +193,23 @@ def _run_locked(
         isolated=request.isolated,
         on_outbox=on_outbox,
         overrides=overrides or {},
+        task_tokens_dir=Mailbox.under(settings.home).folder,
+        resources=load_resource_map(request.resources_path, request.definition_path),
     )
+    services.run_nested = _nested_runner(settings, request, services, on_outbox, overrides)
     try:
         outcome = interpreter.evaluate(
             program,
             execution_arn=record["executionArn"],
-            execution_name=name,
+            state_machine_arn=record["stateMachineArn"],
+            execution_name=record["name"],
             execution_input=request.input,
             start_time=record["startDate"],
             services=services,
             sink=sink,
             time_scale=request.time_scale,
             mock_test_case=mock_test_case,
+            resume=resume,
         )
     finally:
         history.close()
@@ -216,4 +287,57 @@ def _mock_test_case(request: RunRequest, state_names: set[str]):
         return None
     from orchestration.engine.mock_config import load_test_case
 
-    return load_test_case(request.mock_config, request.test_case, STATE_MACHINE_NAME, state_names)
+    machine = state_machine_name(request)
+    return load_test_case(request.mock_config, request.test_case, machine, state_names)
+
+
+def state_machine_name(request: RunRequest) -> str:
+    """`--state-machine`, else the definition file's name up to its first dot."""
+    if request.state_machine is not None:
+        name = request.state_machine
+    elif request.definition_path is None:
+        name = STATE_MACHINE_NAME
+    else:
+        name = Path(request.definition_path).name.split(".")[0]
+    if not _STATE_MACHINE_NAME.match(name):
+        raise UserError(
+            f"invalid state machine name {name!r}: up to 80 letters, digits, - or _ "
+            "(name it with --state-machine)"
+        )
+    return name
+
+
+def _nested_runner(
+    settings: Settings,
+    parent: RunRequest,
+    services: LocalServices,
+    on_outbox: OutboxListener | None,
+    overrides: dict[str, Callable[..., Any]] | None,
+) -> NestedRunner:
+    """states:startExecution: an execution of its own in the store, run to its end under the
+    parent's lake lock, with the parent's mapping (checked with it before anything ran)."""
+
+    def run(definition_path: Path, machine: str, execution_input: Any, name: str | None):
+        name = name or new_execution_name()
+        if (ExecutionStore(settings.home).root / name).exists():
+            raise ServiceError(
+                "states", "ExecutionAlreadyExists", f"Execution Already Exists: '{name}'"
+            )
+        request = RunRequest(
+            input=execution_input,
+            name=name,
+            isolated=parent.isolated,
+            time_scale=parent.time_scale,
+            definition_path=definition_path,
+            resources_path=services.resources.source if services.resources else None,
+            state_machine=machine,
+        )
+        definition = load_definition(definition_path)
+        try:
+            return _run_locked(
+                settings, request, name, definition, None, None, on_outbox, overrides
+            ).record
+        except UserError as exc:
+            raise ServiceError("states", "InvalidName", str(exc)) from exc
+
+    return run

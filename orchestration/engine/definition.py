@@ -1,9 +1,13 @@
 """The one state machine definition: its ${Placeholders}, local rendering and validation.
 
 Terraform fills the placeholders with templatefile(); the local engine fills them with local
-resource names that its handlers map back to Python callables. A definition is validated with
-statelint and parsed by the interpreter before anything runs, so a broken definition is refused
-with the offending state named instead of failing halfway through an execution.
+resource names that its handlers map back to Python callables. A definition is checked before
+anything runs, so a broken definition is refused with the offending state named instead of
+failing halfway through an execution: statelint for the state graph (an unknown Next, StartAt or
+Default, no terminal state, an unreachable state), the States.ALL rule, and the interpreter's
+parser for the syntax. statelint predates JSONata and Variables and types some fields more
+narrowly than AWS (an integer BackoffRate, Assign), so only its graph findings, which AWS raises
+too, are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +26,11 @@ REGION = "us-east-1"
 STATE_MACHINE_NAME = "sfn-etl"
 STATE_MACHINE_ARN = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{STATE_MACHINE_NAME}"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{STATE_MACHINE_NAME}-states"
+
+
+def state_machine_arn(name: str) -> str:
+    return f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
+
 
 LOCAL_PLACEHOLDERS: dict[str, str] = {
     "ExtractFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:extract",
@@ -93,20 +102,59 @@ def validate(text: str, source: str = "<definition>") -> Definition:
     return Definition(text=text, document=document, source=source, program=_parse(text, source))
 
 
+_GRAPH_FINDINGS = (
+    "No state found named",
+    "No terminal state found",
+    "StartAt value",
+    "No transition found to state",
+)
+"""The statelint findings AWS raises too (its other findings type fields AWS accepts)."""
+
+
 def lint(document: dict[str, Any]) -> list[str]:
-    """statelint's problems, e.g. `State Machine.States.Extract.Next is "X" but should be ...`."""
+    """The problems AWS would refuse the definition for, beyond syntax, e.g.
+    `No state found named "X", referenced at State Machine.States.Extract.Next`."""
     from statelint.config import Config
     from statelint.linter import Linter
 
     # A dict, not the text: given a string, statelint first tries it as a file path.
-    return Linter.validate(document, Config())
+    findings = Linter.validate(document, Config())
+    graph = [finding for finding in findings if finding.startswith(_GRAPH_FINDINGS)]
+    return graph + _states_all_not_last(document, "State Machine")
+
+
+def _states_all_not_last(node: dict[str, Any], where: str) -> list[str]:
+    """AWS: States.ALL must appear alone and in the last retrier or catcher."""
+    problems: list[str] = []
+    states = node.get("States")
+    for name, state in states.items() if isinstance(states, dict) else ():
+        if not isinstance(state, dict):
+            continue
+        here = f"{where}.States.{name}"
+        for field_name in ("Retry", "Catch"):
+            rules = state.get(field_name)
+            for index, rule in enumerate(rules if isinstance(rules, list) else ()):
+                errors = rule.get("ErrorEquals", []) if isinstance(rule, dict) else []
+                if "States.ALL" in errors and index != len(rules) - 1:
+                    problems.append(
+                        f"States.ALL must be in the last rule of {here}.{field_name}, "
+                        f"found in {field_name}[{index}]"
+                    )
+        for index, branch in enumerate(state.get("Branches") or ()):
+            problems += _states_all_not_last(branch, f"{here}.Branches[{index}]")
+        for key in ("ItemProcessor", "Iterator"):
+            if isinstance(state.get(key), dict):
+                problems += _states_all_not_last(state[key], f"{here}.{key}")
+    return problems
 
 
 def _parse(text: str, source: str) -> Any:
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    # The interpreter parses with its patches installed (an integer ToleratedFailurePercentage).
+    from orchestration.engine import interpreter
 
+    interpreter.install()
     try:
-        return AmazonStateLanguageParser.parse(text)[0]
+        return interpreter.parse(text)
     except Exception as exc:  # noqa: BLE001 - the parser raises bare ValueError/RecognitionException
         raise DefinitionError(f"{source}: the interpreter refuses it: {exc}") from exc
 

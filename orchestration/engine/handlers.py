@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import re
+import runpy
 import subprocess
 import sys
 import threading
@@ -25,12 +26,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestration.core.lake import LOCAL_BUCKET, Lake
+from orchestration.engine.spark_progress import watch_spark_stages
+
+if TYPE_CHECKING:
+    from orchestration.engine.resources import ResourceMap
 
 _MODULE_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 _ERROR_LINE = re.compile(r"^(error: |[A-Za-z_.]+(Error|Exception): )")
+_SCRIPT_LOCK = threading.Lock()
+"""A Glue script run in process reads sys.argv, which the whole process shares."""
 
 
 class ServiceError(Exception):
@@ -66,11 +73,15 @@ class LambdaContext:
 
 
 OutboxListener = Callable[[str, dict[str, Any]], None]
+NestedRunner = Callable[[Path, str, Any, "str | None"], dict[str, Any]]
+"""Runs a nested execution to its end: (definition file, state machine name, input, execution
+name or None) -> its record in the shape of describe-execution."""
 
 
 @dataclass
 class LocalServices:
-    """Lambda, Glue (jobs and the Data Catalog), SNS, SQS and S3 for one local execution."""
+    """Lambda, Glue (jobs and the Data Catalog), SNS, SQS, EventBridge, S3 and nested Step
+    Functions executions for one local execution."""
 
     lake: Lake
     outbox_dir: Path
@@ -81,23 +92,32 @@ class LocalServices:
     overrides: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     """`lambda:<name>` -> handler(event, context), `glue:<name>` -> main(argv), instead of the
     modules; for tests of the engine itself."""
+    task_tokens_dir: Path | None = None
+    """The mailbox .waitForTaskToken tasks are answered through (task_tokens.py); None leaves
+    their wait to moto, in process only."""
+    resources: ResourceMap | None = None
+    """The declared Lambda, Glue job and state machine mapping (resources.py)."""
+    run_nested: NestedRunner | None = None
+    """Runs states:startExecution; None refuses it."""
     _outbox_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- Lambda ---------------------------------------------------------------------------
 
     def invoke_lambda(self, function: str, payload: bytes | None) -> dict[str, Any]:
-        """lambda:Invoke -> `orchestration.lambdas.<name>.handler(event, context)`."""
+        """lambda:Invoke -> the declared "module:function", else
+        `orchestration.lambdas.<name>.handler(event, context)`."""
         name = function.split(":function:")[-1].split(":")[0]
-        module_name = f"orchestration.lambdas.{name}"
+        declared = self.resources.lambda_handler(function) if self.resources else None
         override = self.overrides.get(f"lambda:{name}")
-        if override is None and not _module_exists(module_name):
+        if override is None and declared is None and not builtin_lambda(name):
             raise ServiceError(
                 "lambda", "ResourceNotFoundException", f"Function not found: {function}", 404
             )
         context = LambdaContext(function_name=name, invoked_function_arn=function)
         event = json.loads(payload) if payload else {}
         try:
-            handler = override or importlib.import_module(module_name).handler
+            builtin = f"orchestration.lambdas.{name}:handler"
+            handler = override or _lambda_handler(declared or builtin)
             result = handler(event, context)
             body = json.loads(json.dumps(result))
         except Exception as exc:  # noqa: BLE001 - every handler error is the function's error
@@ -112,10 +132,17 @@ class LocalServices:
     # -- Glue -----------------------------------------------------------------------------
 
     def run_glue_job(self, job_name: str, arguments: dict[str, str], run_id: str) -> dict[str, Any]:
-        """glue:StartJobRun to completion; returns the JobRun (JobRunState SUCCEEDED or FAILED)."""
-        module_name = f"jobs.{job_name}"
+        """glue:StartJobRun to completion; returns the JobRun (JobRunState SUCCEEDED or FAILED).
+
+        The job is the declared script (run as `__main__` with the arguments in sys.argv, as Glue
+        runs a script) or module, else `jobs.<name>`; its main(argv) runs in this process, or
+        spark-submit runs the script in its own (isolated)."""
+        script = self.resources.glue_script(job_name) if self.resources else None
+        module_name = (self.resources.glue_job(job_name) if self.resources else None) or (
+            f"jobs.{job_name}"
+        )
         override = self.overrides.get(f"glue:{job_name}")
-        if override is None and not _module_exists(module_name):
+        if override is None and script is None and not _module_exists(module_name):
             raise ServiceError("glue", "EntityNotFoundException", f"Job {job_name} not found")
         argv = ["--JOB_NAME", job_name]
         if "--lake" not in arguments:
@@ -123,14 +150,22 @@ class LocalServices:
         for key, value in arguments.items():
             argv += [key, str(value)]
         started = datetime.now(UTC)
+        declared_root = self.resources.root if self.resources else None
         if override is not None:
             error = _run_main(override, argv)
+        elif script is not None and self.isolated:
+            error = spark_submit(str(script), argv, declared_root)
+        elif script is not None:
+            with watch_spark_stages():
+                error = _run_main(lambda args: _run_script(script, args), argv)
         elif self.isolated:
-            error = spark_submit(str(importlib.util.find_spec(module_name).origin), argv)
+            origin = str(importlib.util.find_spec(module_name).origin)
+            error = spark_submit(origin, argv, declared_root)
         else:
             # pyspark is imported by the job module: an execution that never reaches a Glue
             # task never starts a JVM.
-            error = _run_main(importlib.import_module(module_name).main, argv)
+            with watch_spark_stages():
+                error = _run_main(importlib.import_module(module_name).main, argv)
         completed = datetime.now(UTC)
         job_run = {
             "Id": run_id,
@@ -149,26 +184,36 @@ class LocalServices:
             job_run["ErrorMessage"] = error
         return job_run
 
-    # -- SNS and SQS: the outbox ----------------------------------------------------------
+    # -- SNS, SQS and EventBridge: the outbox ---------------------------------------------
 
     def publish(self, execution_arn: str, request: dict[str, Any]) -> dict[str, Any]:
         message_id = str(uuid.uuid4())
-        self._append("sns", execution_arn, message_id, request)
+        self._append("sns", execution_arn, {"MessageId": message_id, **request})
         return {"MessageId": message_id}
 
     def send_message(self, execution_arn: str, request: dict[str, Any]) -> dict[str, Any]:
         message_id = str(uuid.uuid4())
-        self._append("sqs", execution_arn, message_id, request)
+        self._append("sqs", execution_arn, {"MessageId": message_id, **request})
         body = str(request.get("MessageBody", ""))
         digest = hashlib.md5(body.encode("utf-8"), usedforsecurity=False).hexdigest()
         return {"MessageId": message_id, "MD5OfMessageBody": digest}
 
-    def _append(self, kind: str, execution_arn: str, message_id: str, request: dict) -> None:
+    def put_events(self, execution_arn: str, request: dict[str, Any]) -> dict[str, Any]:
+        """events:PutEvents: one outbox record per entry, on the default bus unless named."""
+        entries = []
+        for entry in request.get("Entries") or []:
+            event_id = str(uuid.uuid4())
+            self._append(
+                "events", execution_arn, {"EventId": event_id, "EventBusName": "default", **entry}
+            )
+            entries.append({"EventId": event_id})
+        return {"Entries": entries, "FailedEntryCount": 0}
+
+    def _append(self, kind: str, execution_arn: str, fields: dict[str, Any]) -> None:
         record = {
             "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "executionArn": execution_arn,
-            "MessageId": message_id,
-            **request,
+            **fields,
         }
         with self._outbox_lock:
             self.outbox_dir.mkdir(parents=True, exist_ok=True)
@@ -176,6 +221,25 @@ class LocalServices:
                 handle.write(json.dumps(record, sort_keys=True) + "\n")
         if self.on_outbox is not None:
             self.on_outbox(kind, record)
+
+    # -- Step Functions: nested executions ------------------------------------------------
+
+    def start_execution(
+        self, state_machine_arn: str, execution_input: Any, name: str | None
+    ) -> dict[str, Any]:
+        """states:StartExecution of a declared state machine, run to its end; its record."""
+        from orchestration.engine.resources import state_machine_name
+
+        definition = self.resources.state_machine(state_machine_arn) if self.resources else None
+        if definition is None or self.run_nested is None:
+            raise ServiceError(
+                "states",
+                "StateMachineDoesNotExist",
+                f"State Machine Does Not Exist: '{state_machine_arn}'",
+            )
+        return self.run_nested(
+            definition, state_machine_name(state_machine_arn), execution_input, name
+        )
 
     # -- Glue Data Catalog ----------------------------------------------------------------
 
@@ -247,14 +311,16 @@ def _s3_remote(action: str, request: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError("s3", error["Code"], error.get("Message", ""), status) from exc
 
 
-def spark_submit(script: str, argv: list[str]) -> str | None:
+def spark_submit(script: str, argv: list[str], declared_root: Path | None = None) -> str | None:
     """Runs a job script as Glue does, a fresh driver process per run; returns its error
-    message, None on success."""
+    message, None on success. `declared_root` (the folder of the resources mapping) is on the
+    driver's path too, for a user's script importing its own modules."""
     launcher = str(Path(sys.executable).with_name("spark-submit"))
     # jobs/<name>.py imports its package siblings the way Glue's --extra-py-files provides them.
     project_root = str(Path(script).parents[1])
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
+    paths = [project_root, str(declared_root or ""), env.get("PYTHONPATH")]
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     # Spark merges the Python driver's stderr into its stdout: read both, as one stream.
     with subprocess.Popen(
         [launcher, script, *argv],
@@ -275,9 +341,37 @@ def spark_submit(script: str, argv: list[str]) -> str | None:
     return f"{message or fallback} (spark-submit exited with code {process.returncode})"
 
 
+def builtin_lambda(name: str) -> bool:
+    """The pipeline's own Lambda, `orchestration.lambdas.<name>`, exists."""
+    return _module_exists(f"orchestration.lambdas.{name}")
+
+
+def builtin_glue_job(name: str) -> bool:
+    """The pipeline's own Glue job, `jobs.<name>`, exists."""
+    return _module_exists(f"jobs.{name}")
+
+
 def _module_exists(module_name: str) -> bool:
     name = module_name.rsplit(".", 1)[-1]
-    return bool(_MODULE_NAME.match(name)) and importlib.util.find_spec(module_name) is not None
+    try:
+        return bool(_MODULE_NAME.match(name)) and importlib.util.find_spec(module_name) is not None
+    except ImportError:  # a parent package that is not there
+        return False
+
+
+def _lambda_handler(target: str) -> Callable[[Any, LambdaContext], Any]:
+    module, function = target.split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def _run_script(script: Path, argv: list[str]) -> None:
+    with _SCRIPT_LOCK:
+        saved = sys.argv
+        sys.argv = [str(script), *argv]
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        finally:
+            sys.argv = saved
 
 
 def _run_main(main: Callable[[list[str]], Any], argv: list[str]) -> str | None:

@@ -6,7 +6,9 @@ execution in process, without boto3 or a moto backend, and streams its history e
 - `CustomErrorName` where moto re-raises an error it caught (a Fail state's ErrorPath, a Map
   iteration, a Parallel branch, a mocked Throw): moto refuses names starting with "States.",
   so the definition's Fail could not carry States.TaskFailed on; AWS keeps the name;
-- `json_path.parse`, `result_path.parse`: memoized (performance only, same results).
+- `json_path.parse`, `result_path.parse`: memoized (performance only, same results);
+- timing.install(): Wait states on the time scale, Task timeouts that abandon the handler;
+- fidelity.install(): the patches that restore documented AWS behaviour (fidelity.py).
 tests/engine/test_interpreter.py pins the interpreter's known deviations from AWS.
 """
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.stepfunctions.parser.api import (
+    ExecutionRedrivenEventDetails,
     ExecutionStartedEventDetails,
     HistoryEventExecutionDataDetails,
     HistoryEventType,
@@ -66,13 +69,12 @@ from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.mocking.mock_config import MockTestCase
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
-from orchestration.engine import tasks
+from orchestration.engine import fidelity, task_tokens, tasks, timing
 from orchestration.engine.definition import (
     ACCOUNT,
     REGION,
     ROLE_ARN,
     STATE_MACHINE_ARN,
-    STATE_MACHINE_NAME,
 )
 from orchestration.engine.handlers import LocalServices
 
@@ -83,6 +85,17 @@ EventSink = Callable[[dict[str, Any]], None]
 
 _install_lock = threading.Lock()
 _installed = False
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Continues a stopped execution (RedriveExecution): its history goes on from
+    `next_event_id` with an ExecutionRedriven event, and the program (whose StartAt is the
+    unsuccessful state) starts on `state_input`; $$.Execution.Input stays the original input."""
+
+    next_event_id: int
+    redrive_count: int
+    state_input: Any
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class RecordingEventManager(EventManager):
             current.failures = getattr(current, "failures", 0) + 1
             current.error = next(iter(event_details.values())).get("error")
             current.failed_event_id = event_id
+        tasks.recorded_in_this_thread(self)
         self._sink(event)
 
     def record_retry(self, delay_seconds: float, slept_seconds: float) -> None:
@@ -149,6 +163,9 @@ def install() -> None:
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         moto_jsonata._eval_jsonata = lambda expression: _eval_jsonata(jsonata, expression)
         tasks.install()
+        timing.install()
+        task_tokens.install(_active_mailbox)
+        fidelity.install()
         for module in (state_fail, iteration_worker, branches_decl, mock_eval_utils):
             module.CustomErrorName = reraised_error_name
         # Performance only: moto builds a new jsonpath_ng parser (ply lex/yacc tables) for every
@@ -163,12 +180,14 @@ def evaluate(
     *,
     execution_arn: str,
     execution_name: str,
+    state_machine_arn: str = STATE_MACHINE_ARN,
     execution_input: Any,
     start_time: str,
     services: LocalServices,
     sink: EventSink,
     time_scale: float = 1.0,
     mock_test_case: MockTestCase | None = None,
+    resume: Resume | None = None,
 ) -> Outcome:
     """Run one execution to its end in this process, without boto3 or a moto backend.
 
@@ -188,7 +207,9 @@ def evaluate(
                 RoleArn=ROLE_ARN,
                 StartTime=start_time,
             ),
-            StateMachine=StateMachineData(Id=STATE_MACHINE_ARN, Name=STATE_MACHINE_NAME),
+            StateMachine=StateMachineData(
+                Id=state_machine_arn, Name=state_machine_arn.rsplit(":", 1)[-1]
+            ),
         ),
         event_history_context=EventHistoryContext.of_program_start(),
         cloud_watch_logging_session=None,
@@ -197,18 +218,21 @@ def evaluate(
     )
     env.event_manager = events
     with tasks.active(services, events, time_scale):
-        events.add_event(
-            context=env.event_history_context,
-            event_type=HistoryEventType.ExecutionStarted,
-            event_details=EventDetails(
-                executionStartedEventDetails=ExecutionStartedEventDetails(
-                    input=to_json_str(execution_input),
-                    inputDetails=HistoryEventExecutionDataDetails(truncated=False),
-                    roleArn=ROLE_ARN,
-                )
-            ),
-            update_source_event_id=False,
-        )
+        if resume is None:
+            events.add_event(
+                context=env.event_history_context,
+                event_type=HistoryEventType.ExecutionStarted,
+                event_details=EventDetails(
+                    executionStartedEventDetails=ExecutionStartedEventDetails(
+                        input=to_json_str(execution_input),
+                        inputDetails=HistoryEventExecutionDataDetails(truncated=False),
+                        roleArn=ROLE_ARN,
+                    )
+                ),
+                update_source_event_id=False,
+            )
+        else:
+            _open_redrive(events, env, resume)
         first_thread = len(TMP_THREADS)
         try:
             program.eval(env)
@@ -218,6 +242,28 @@ def evaluate(
             return Outcome("ABORTED", error="Interrupted", cause="interrupted by the user")
         _drain(first_thread)
     return _outcome(env)
+
+
+def _open_redrive(events: RecordingEventManager, env: Environment, resume: Resume) -> None:
+    events._event_id_gen._next_id = resume.next_event_id
+    env.event_history_context = EventHistoryContext(resume.next_event_id - 1)
+    env.states.reset(input_value=resume.state_input)
+    events.add_event(
+        context=env.event_history_context,
+        event_type=HistoryEventType.ExecutionRedriven,
+        event_details=EventDetails(
+            executionRedrivenEventDetails=ExecutionRedrivenEventDetails(
+                redriveCount=resume.redrive_count
+            )
+        ),
+    )
+
+
+def _active_mailbox() -> task_tokens.Mailbox | None:
+    services = tasks.active_services()
+    if services is None or services.task_tokens_dir is None:
+        return None
+    return task_tokens.Mailbox(services.task_tokens_dir)
 
 
 def _drain(first_thread: int) -> None:
@@ -258,6 +304,8 @@ def _outcome(env: Environment) -> Outcome:
 
 def _eval_jsonata(jsonata_module: Any, expression: str) -> Any:
     try:
-        return jsonata_module.Jsonata(expression).evaluate(None)
+        compiled = jsonata_module.Jsonata(expression)
+        fidelity.bind_jsonata_functions(compiled)
+        return compiled.evaluate(None)
     except Exception as exc:  # noqa: BLE001 - moto expects its own exception type
         raise moto_jsonata.JSONataException("UNKNOWN", str(exc)) from exc

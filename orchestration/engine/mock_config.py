@@ -7,6 +7,8 @@
    "2":   {"Return": {"JobRunState": "SUCCEEDED"}}}}}
 ```
 
+`StateMachines` is keyed by the state machine's name: `sfn-etl` for the pipeline's definition,
+for another the definition file's name up to its first dot, or `--state-machine NAME`.
 A test case names the Task states to replace; every other state runs for real. Keys of a mocked
 response are invocation numbers ("0") or ranges ("0-1"), consecutive from 0; the interpreter
 counts them per entry into the state (attempt 0, then its retries), so each Map iteration of a
@@ -58,7 +60,8 @@ def parse_test_case(
     machines = _object(document, "StateMachines", source)
     if state_machine not in machines:
         raise MockConfigError(
-            f"{source}: no StateMachines.{state_machine} (has: {_names(machines)})"
+            f"{source}: no StateMachines.{state_machine} (has: {_names(machines)}); the state "
+            "machine is named with --state-machine, by default after its definition file"
         )
     cases = _object(
         machines[state_machine], "TestCases", f"{source}: StateMachines.{state_machine}"

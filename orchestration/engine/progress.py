@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from orchestration.engine.interpreter import RETRY_EVENT
+from orchestration.engine.spark_progress import erase_live_line
 
 _ANNOUNCED = ("TaskStateEntered", "MapStateEntered", "ParallelStateEntered")
 _FAILED = (
@@ -81,6 +82,9 @@ class Progress:
     def on_outbox(self, kind: str, record: dict[str, Any]) -> None:
         if kind == "sns":
             target, body = record.get("TopicArn", ""), record.get("Message", "")
+        elif kind == "events":
+            target = f"{record.get('EventBusName', '')} {record.get('DetailType', '')}"
+            body = record.get("Detail", "")
         else:
             target, body = record.get("QueueUrl", ""), record.get("MessageBody", "")
         with self._lock:
@@ -94,6 +98,7 @@ class Progress:
         return "" if started is None else f"[dim]{time.monotonic() - started:.2f} s[/]"
 
     def _line(self, markup: str) -> None:
+        erase_live_line()  # a Spark stage line drawn in place on the same terminal
         self.console.print(markup, highlight=False)
 
 

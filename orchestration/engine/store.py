@@ -31,8 +31,8 @@ def new_execution_name(now: datetime | None = None) -> str:
     return f"{moment}-{secrets.token_hex(2)}"
 
 
-def execution_arn(name: str) -> str:
-    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{STATE_MACHINE_NAME}:{name}"
+def execution_arn(name: str, state_machine: str = STATE_MACHINE_NAME) -> str:
+    return f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}"
 
 
 def iso_now() -> str:
@@ -54,6 +54,10 @@ class ExecutionStore:
             raise UserError(f"an execution named {name!r} already exists") from exc
         self.save(record)
         return HistoryWriter(folder / "history.jsonl")
+
+    def reopen(self, name: str) -> HistoryWriter:
+        """Append to the history of an existing execution (a redrive continues it)."""
+        return HistoryWriter(self._folder(name) / "history.jsonl")
 
     def save(self, record: dict[str, Any]) -> None:
         _write_atomically(self.root / record["name"] / "execution.json", record)

@@ -15,6 +15,21 @@ from orchestration.core.lake import Lake, LakeError
 from orchestration.core.layout import report_uri, summary_uri
 
 
+def summarize_execution(record: dict[str, Any]) -> dict[str, Any]:
+    """What any execution did, whatever its definition: status, duration, output or error."""
+    summary: dict[str, Any] = {
+        "execution": record["name"],
+        "status": record["status"],
+        "duration_seconds": _duration(record),
+    }
+    if "output" in record:
+        summary["output"] = json.loads(record["output"])
+    if record.get("error"):
+        summary["error"] = record["error"]
+        summary["cause"] = record.get("cause")
+    return summary
+
+
 def summarize(record: dict[str, Any], events: list[dict[str, Any]], lake: Lake) -> dict[str, Any]:
     outputs = _state_outputs(events)
     batch = (outputs.get("Extract") or {}).get("batch") or {}

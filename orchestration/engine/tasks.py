@@ -5,6 +5,9 @@
   and its `.sync` wait (moto's own `.sync` crashes on a missing callback endpoint);
 - `StateTaskServiceSns/Sqs/AwsSdk._eval_service_task`: sns:publish, sqs:sendMessage, aws-sdk:s3
   and aws-sdk:glue (the Data Catalog);
+- `StateTaskServiceEvents._eval_service_task`: events:putEvents, into the outbox;
+- `StateTaskServiceSfn._eval_service_task` and `._eval_integration_pattern`:
+  states:startExecution runs the nested execution to its end (`.sync`, `.sync:2` or not);
 - `retrier_decl.time`: the retrier's sleep, to record each retry and compress its delay.
 
 Handler failures are raised in the shapes AWS reports them (a ClientError for service errors,
@@ -22,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
@@ -42,9 +46,14 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
     state_task_service_aws_sdk,
+    state_task_service_events,
     state_task_service_glue,
+    state_task_service_sfn,
     state_task_service_sns,
     state_task_service_sqs,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+    ResourceCondition,
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
@@ -54,8 +63,13 @@ from orchestration.engine.handlers import LocalServices, ServiceError
 
 _ORIGINAL_LAMBDA_INTEGRATION = lambda_eval_utils.execute_lambda_function_integration
 _Glue = state_task_service_glue.StateTaskServiceGlue
+_Sfn = state_task_service_sfn.StateTaskServiceSfn
+_ORIGINAL_SFN_INTEGRATION_PATTERN = _Sfn._eval_integration_pattern
 _active_lock = threading.Lock()
 _active: _ActiveRun | None = None
+_this_thread = threading.local()
+"""`recorder`: the history that last recorded an event in this thread; `nested`: how deep this
+thread is inside states:startExecution runs."""
 
 
 class RetryRecorder(Protocol):
@@ -65,7 +79,6 @@ class RetryRecorder(Protocol):
 @dataclass(frozen=True)
 class _ActiveRun:
     services: LocalServices
-    retries: RetryRecorder
     time_scale: float
 
 
@@ -79,21 +92,47 @@ def install() -> None:
     state_task_service_sqs.StateTaskServiceSqs._eval_service_task = _sqs_task
     aws_sdk = state_task_service_aws_sdk.StateTaskServiceAwsSdk
     aws_sdk._eval_service_task = _aws_sdk_task(aws_sdk._eval_service_task)
+    state_task_service_events.StateTaskServiceEvents._eval_service_task = _put_events_task
+    _Sfn._eval_service_task = _start_execution
+    _Sfn._eval_integration_pattern = _wait_for_execution
 
 
 @contextmanager
 def active(services: LocalServices, retries: RetryRecorder, time_scale: float) -> Iterator[None]:
-    """The handlers the Tasks of one execution run on; one execution per process at a time."""
+    """The handlers the Tasks of one execution run on; one execution per process at a time,
+    with its nested executions (states:startExecution), which run on the same handlers."""
     global _active
+    _this_thread.recorder = retries
+    if getattr(_this_thread, "nested", 0):
+        yield
+        return
     with _active_lock:
         if _active is not None:
             raise RuntimeError("another execution is running in this process")
-        _active = _ActiveRun(services, retries, time_scale)
+        _active = _ActiveRun(services, time_scale)
     try:
         yield
     finally:
         with _active_lock:
             _active = None
+
+
+def recorded_in_this_thread(recorder: RetryRecorder) -> None:
+    """Called for every history event: a retry sleeps in the thread that has just recorded its
+    state's failure, so the retry belongs to that history (a nested execution's or its
+    parent's)."""
+    _this_thread.recorder = recorder
+
+
+def time_scale() -> float:
+    """What the running execution multiplies the delays it chooses by (retries, Wait states)."""
+    return _run().time_scale
+
+
+def active_services() -> LocalServices | None:
+    """The services of the execution running in this process, None between executions."""
+    run = _active
+    return None if run is None else run.services
 
 
 def _run() -> _ActiveRun:
@@ -111,9 +150,8 @@ class _RetryClock:
 
     @staticmethod
     def sleep(seconds: float) -> None:
-        run = _run()
-        slept = seconds * run.time_scale
-        run.retries.record_retry(seconds, slept)
+        slept = seconds * time_scale()
+        _this_thread.recorder.record_retry(seconds, slept)
         time.sleep(slept)
 
 
@@ -240,3 +278,77 @@ def _aws_sdk_task(original: Callable) -> Callable:
         env.stack.append(response)
 
     return _eval_service_task
+
+
+def _put_events_task(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    # moto's own: Detail as a JSON string, the state machine and execution ARNs in Resources.
+    self._normalised_request_parameters(env=env, parameters=normalised_parameters)
+    env.stack.append(_run().services.put_events(_execution_arn(env), normalised_parameters))
+
+
+def _start_execution(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    if self.resource.api_action.lower() != "startexecution":
+        raise _client_error(
+            ServiceError("states", "InvalidAction", "only startExecution runs locally"), ""
+        )
+    if self.resource.condition is None:
+        # Without .sync AWS returns once the execution starts; locally it completes first and,
+        # as on AWS, its outcome does not fail the task.
+        record = _run_nested(normalised_parameters)
+        started = _epoch_millis(record["startDate"])
+        env.stack.append({"ExecutionArn": record["executionArn"], "StartDate": started})
+        return
+    env.stack.append(normalised_parameters)
+
+
+def _wait_for_execution(self, env, resource_runtime_part, normalised_parameters, state_credentials):
+    if self.resource.condition == ResourceCondition.WaitForTaskToken:
+        _ORIGINAL_SFN_INTEGRATION_PATTERN(
+            self, env, resource_runtime_part, normalised_parameters, state_credentials
+        )
+        return
+    record = _run_nested(env.stack.pop())
+    parsed = self.resource.condition == ResourceCondition.Sync2
+    output = _describe_execution_output(record, parsed)
+    if record["status"] != "SUCCEEDED":
+        raise _task_failed(self, env, "States.TaskFailed", to_json_str(output))
+    env.stack.append(output)
+
+
+def _run_nested(parameters: dict) -> dict:
+    execution_input = json.loads(parameters.get("Input") or "{}")
+    _this_thread.nested = getattr(_this_thread, "nested", 0) + 1
+    try:
+        return _run().services.start_execution(
+            parameters["StateMachineArn"], execution_input, parameters.get("Name")
+        )
+    except ServiceError as exc:
+        raise _client_error(exc, "StartExecution") from exc
+    finally:
+        _this_thread.nested -= 1
+
+
+def _describe_execution_output(record: dict, parsed: bool) -> dict:
+    """The .sync output: DescribeExecution's response in the Task's casing, dates in epoch
+    milliseconds; .sync:2 has Input and Output as JSON values instead of JSON strings."""
+    output = {
+        "ExecutionArn": record["executionArn"],
+        "StateMachineArn": record["stateMachineArn"],
+        "Name": record["name"],
+        "Status": record["status"],
+        "StartDate": _epoch_millis(record["startDate"]),
+        "StopDate": _epoch_millis(record["stopDate"]),
+        "Input": json.loads(record["input"]) if parsed else record["input"],
+        "InputDetails": {"Included": True},
+    }
+    if "output" in record:
+        output["Output"] = json.loads(record["output"]) if parsed else record["output"]
+        output["OutputDetails"] = {"Included": True}
+    for key in ("error", "cause"):
+        if key in record:
+            output[key.capitalize()] = record[key]
+    return output
+
+
+def _epoch_millis(iso_timestamp: str) -> int:
+    return int(datetime.fromisoformat(iso_timestamp).timestamp() * 1000)

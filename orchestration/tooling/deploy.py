@@ -255,15 +255,38 @@ def repoint_lambda(client: Any, name: str, bucket: str, key: str, sha256_hex: st
     return True
 
 
+LIVE_ALIAS = "live"
+"""The alias Terraform creates (infra/state_machine.tf) and the schedule starts."""
+
+
 def repoint_state_machine(sfn: Any, name: str, definition: str) -> bool:
+    """Update the definition if it changed, publish it as a new version and move the `live`
+    alias to it, as Terraform's `publish = true` and aws_sfn_alias do."""
     arn = _state_machine_arn(sfn, name)
     with _aws_errors(f"read state machine {name!r}"):
         current = sfn.describe_state_machine(stateMachineArn=arn)["definition"]
     if json.loads(current) == json.loads(definition):
         return False
     with _aws_errors(f"update state machine {name!r}"):
-        sfn.update_state_machine(stateMachineArn=arn, definition=definition)
+        updated = sfn.update_state_machine(stateMachineArn=arn, definition=definition, publish=True)
+    point_alias(sfn, arn, LIVE_ALIAS, updated["stateMachineVersionArn"])
     return True
+
+
+def point_alias(sfn: Any, machine_arn: str, alias: str, version_arn: str) -> None:
+    """Route all of `alias` to `version_arn`, creating the alias the first time."""
+    routing = [{"stateMachineVersionArn": version_arn, "weight": 100}]
+    with _aws_errors(f"list the aliases of {machine_arn}"):
+        listed = sfn.list_state_machine_aliases(stateMachineArn=machine_arn)
+    existing = [a["stateMachineAliasArn"] for a in listed["stateMachineAliases"]]
+    alias_arn = next((arn for arn in existing if arn.rsplit(":", 1)[-1] == alias), None)
+    with _aws_errors(f"point alias {alias!r} at {version_arn}"):
+        if alias_arn is None:
+            sfn.create_state_machine_alias(name=alias, routingConfiguration=routing)
+        else:
+            sfn.update_state_machine_alias(
+                stateMachineAliasArn=alias_arn, routingConfiguration=routing
+            )
 
 
 def _state_machine_arn(sfn: Any, name: str) -> str:

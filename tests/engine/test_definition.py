@@ -70,19 +70,59 @@ def test_text_that_is_not_json_is_refused_with_the_line():
 
 
 def test_asl_the_interpreter_cannot_run_is_refused_before_running():
-    document = {
-        "StartAt": "M",
-        "States": {
-            "M": {
-                "Type": "Map",
-                "ToleratedFailurePercentage": 10,
-                "ItemProcessor": PASS_THEN_END,
-                "End": True,
-            }
-        },
-    }
+    document = {"StartAt": "A", "States": {"A": {"Type": "Bogus", "End": True}}}
     with pytest.raises(DefinitionError, match="the interpreter refuses it"):
         validate(json.dumps(document))
+
+
+def _accepted(document: dict) -> None:
+    assert validate(json.dumps(document)).program is not None
+
+
+def test_definitions_aws_accepts_that_statelint_refuses_are_accepted():
+    retry = [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 1, "BackoffRate": 2}]
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": retry}
+    _accepted({"StartAt": "T", "States": {"T": {**task, "End": True}}})  # an integer BackoffRate
+    assign = {"Type": "Pass", "Assign": {"x.$": "$.a"}, "End": True}
+    _accepted({"StartAt": "A", "States": {"A": assign}})  # Assign in a JSONPath state
+    jsonata = {"Type": "Pass", "Output": {"a": "{% 1 + 1 %}"}, "End": True}
+    _accepted({"QueryLanguage": "JSONata", "StartAt": "A", "States": {"A": jsonata}})
+
+
+def test_an_integer_tolerated_failure_percentage_is_accepted():
+    processor = {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        **PASS_THEN_END,
+    }
+    state = {"Type": "Map", "ToleratedFailurePercentage": 10, "ItemProcessor": processor}
+    _accepted({"StartAt": "M", "States": {"M": {**state, "End": True}}})
+
+
+def test_a_start_at_naming_no_state_is_refused():
+    document = {"StartAt": "Z", "States": {"A": {"Type": "Pass", "End": True}}}
+    with pytest.raises(DefinitionError) as raised:
+        validate(json.dumps(document), source="d.json")
+    assert "StartAt value Z not found in States field at State Machine" in str(raised.value)
+
+
+def test_an_unreachable_state_is_refused_naming_it():
+    states = {"A": {"Type": "Pass", "End": True}, "B": {"Type": "Pass", "End": True}}
+    with pytest.raises(DefinitionError) as raised:
+        validate(json.dumps({"StartAt": "A", "States": states}), source="d.json")
+    assert str(raised.value) == (
+        "d.json is not valid ASL:\n  No transition found to state State Machine.B"
+    )
+
+
+def test_states_all_before_another_retrier_is_refused_naming_the_state():
+    retry = [{"ErrorEquals": ["States.ALL"]}, {"ErrorEquals": ["Custom"]}]
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Retry": retry}
+    with pytest.raises(DefinitionError) as raised:
+        validate(json.dumps({"StartAt": "T", "States": {"T": {**task, "End": True}}}), "d.json")
+    assert str(raised.value) == (
+        "d.json is not valid ASL:\n  States.ALL must be in the last rule of "
+        "State Machine.States.T.Retry, found in Retry[0]"
+    )
 
 
 def test_a_missing_definition_file_is_a_user_error(tmp_path):

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from botocore.exceptions import ClientError
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
     CustomErrorName,
@@ -25,10 +24,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service impor
     state_task_service_glue,
 )
 from moto.stepfunctions.parser.asl.component.state.fail import state_fail
-from moto.stepfunctions.parser.asl.parse.asl_parser import (
-    AmazonStateLanguageParser,
-    ASLParserException,
-)
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.mocking.mock_config import (
     MockedResponseThrow,
     MockTestCase,
@@ -279,21 +275,6 @@ def test_jsonata_and_assign_evaluate_once_installed(tmp_path):
 # -- contract: the deviations of moto 5.2.5 from AWS ----------------------------------------
 
 
-def test_deviation_a_jsonpath_with_an_array_index_yields_a_list_so_choice_takes_default(tmp_path):
-    choice = {
-        "Type": "Choice",
-        "Choices": [{"Variable": "$.x[0].ok", "BooleanEquals": True, "Next": "Yes"}],
-        "Default": "No",
-    }
-    states = {
-        "C": choice,
-        "Yes": {"Type": "Pass", "End": True},
-        "No": {"Type": "Pass", "End": True},
-    }
-    _, events = _evaluate(tmp_path, states, {"x": [{"ok": True}]})
-    assert [d["name"] for d in _of_type(events, "PassStateEntered")] == ["No"]  # AWS: "Yes"
-
-
 def test_deviation_glue_sync_fails_unless_patched(tmp_path, monkeypatch):
     interpreter.install()
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
@@ -312,15 +293,6 @@ def test_deviation_moto_ships_no_jsonata_evaluator():
     )
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert result.stdout == "None\n"
-
-
-def test_deviation_an_integer_tolerated_failure_percentage_is_refused():
-    processor = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
-    state = {"Type": "Map", "ToleratedFailurePercentage": 10, "ItemProcessor": processor}
-    with pytest.raises(ASLParserException):
-        AmazonStateLanguageParser.parse(
-            json.dumps({"StartAt": "M", "States": {"M": {**state, "End": True}}})
-        )
 
 
 def test_deviation_a_next_to_a_missing_state_parses_so_statelint_must_catch_it():

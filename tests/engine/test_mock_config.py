@@ -96,3 +96,19 @@ def test_states_inside_the_datasets_map_and_its_parallel_branches_can_be_mocked(
     config = _with({"Transform": "R", "LoadTable": "R", "RegisterPartition": "R"}, responses)
     case = parse_test_case(config, "Case", "sfn-etl", load_definition().state_names())
     assert sorted(case.state_mocked_responses) == ["LoadTable", "RegisterPartition", "Transform"]
+
+
+def test_a_state_machine_of_another_name_is_refused_saying_how_to_name_it():
+    with pytest.raises(MockConfigError) as refused:
+        parse_test_case(CONFIG, "TransformFlaky", "pricing", STATES)
+    assert str(refused.value) == (
+        "mock config: no StateMachines.pricing (has: sfn-etl); the state machine is named with "
+        "--state-machine, by default after its definition file"
+    )
+
+
+def test_a_state_machine_named_other_than_sfn_etl_is_read_by_its_name():
+    config = {"StateMachines": {"pricing": CONFIG["StateMachines"]["sfn-etl"]},
+              "MockedResponses": CONFIG["MockedResponses"]}  # fmt: skip
+    case = parse_test_case(config, "TransformFlaky", "pricing", STATES)
+    assert (case.state_machine_name, case.test_case_name) == ("pricing", "TransformFlaky")

@@ -164,3 +164,122 @@ def test_run_of_an_unknown_dataset_is_refused_before_an_execution_starts(capsys,
     assert fake_pipeline.extract_events == []
     _, out, _ = _run(capsys, "executions", "list", "--json")
     assert json.loads(out) == {"executions": []}
+
+
+def test_run_definition_prints_the_executions_own_summary(capsys, lake_root, tmp_path):
+    resources = tmp_path / "resources.toml"
+    resources.write_text('double = "tests.engine.user_handlers:double"\n')
+    definition = tmp_path / "pricing.asl.json"
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "End": True,
+        "Parameters": {"FunctionName": "double", "Payload.$": "$"},
+        "OutputPath": "$.Payload",
+    }
+    definition.write_text(json.dumps({"StartAt": "Double", "States": {"Double": task}}))
+    code, out, _ = _run(
+        capsys,
+        "run",
+        "--definition",
+        str(definition),
+        "--resources",
+        str(resources),
+        "--input",
+        '{"value": 5}',
+        "--name",
+        "priced",
+        "--json",
+    )
+    summary = json.loads(out)
+    assert code == 0
+    assert {k: v for k, v in summary.items() if k != "duration_seconds"} == {
+        "execution": "priced",
+        "status": "SUCCEEDED",
+        "output": {"value": 10, "function": "double"},
+    }
+    code, out, _ = _run(
+        capsys,
+        "run",
+        "--definition",
+        str(definition),
+        "--resources",
+        str(resources),
+        "--input",
+        '{"value": 1}',
+    )
+    assert out.splitlines()[1] == '  output: {"value": 2, "function": "double"}'
+
+
+def test_run_definition_with_an_unmapped_lambda_exits_two_naming_the_state(
+    capsys, lake_root, tmp_path
+):
+    definition = tmp_path / "flow.asl.json"
+    task = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:score", "End": True}
+    definition.write_text(json.dumps({"StartAt": "Score", "States": {"Score": task}}))
+    code, _, err = _run(capsys, "run", "--definition", str(definition))
+    assert code == 2
+    assert "error: 1 Task state(s) have no local handler" in err
+    assert (
+        f"{definition}: state 'Score': Lambda function 'arn:aws:lambda:us-east-1:1:function:score'"
+        " is not mapped" in err
+    )
+
+
+def _waiting_for_a_file(tmp_path: Path) -> tuple[Path, Path]:
+    resources = tmp_path / "resources.toml"
+    resources.write_text('needs_file = "tests.engine.user_handlers:needs_file"\n')
+    definition = tmp_path / "arrival.asl.json"
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": "needs_file", "Payload.$": "$"},
+        "OutputPath": "$.Payload",
+        "End": True,
+    }
+    start = {"Type": "Pass", "Next": "Check"}
+    definition.write_text(
+        json.dumps({"StartAt": "Start", "States": {"Start": start, "Check": task}})
+    )
+    return definition, resources
+
+
+def test_executions_redrive_reruns_the_failed_state_and_describe_counts_it(
+    capsys, lake_root, tmp_path
+):
+    definition, resources = _waiting_for_a_file(tmp_path)
+    arrival = tmp_path / "arrived.flag"
+    paths = ("--definition", str(definition), "--resources", str(resources))
+    code, _, _ = _run(
+        capsys, "run", *paths, "--input", json.dumps({"path": str(arrival)}), "--name", "a1"
+    )
+    assert code == 1
+
+    arrival.write_text("")
+    code, out, _ = _run(capsys, "executions", "redrive", "a1", *paths)
+    assert (code, out) == (0, "execution a1 SUCCEEDED (redrive 1)\n")
+
+    _, out, _ = _run(capsys, "executions", "describe", "a1", "--json")
+    record = json.loads(out)
+    assert (record["status"], record["redriveCount"]) == ("SUCCEEDED", 1)
+    assert json.loads(record["output"]) == {"found": str(arrival)}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", record["redriveDate"])
+    _, out, _ = _run(capsys, "executions", "history", "a1", "--json")
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in json.loads(out)["events"]
+        if e["type"].endswith("StateEntered")
+    ]
+    assert entered == ["Start", "Check", "Check"]
+
+
+def test_executions_redrive_of_a_succeeded_execution_exits_two(capsys, lake_root, tmp_path):
+    definition, resources = _waiting_for_a_file(tmp_path)
+    arrival = tmp_path / "arrived.flag"
+    arrival.write_text("")
+    paths = ("--definition", str(definition), "--resources", str(resources))
+    _run(capsys, "run", *paths, "--input", json.dumps({"path": str(arrival)}), "--name", "ok1")
+
+    code, _, err = _run(capsys, "executions", "redrive", "ok1", *paths)
+    assert code == 2
+    assert "ExecutionNotRedrivable: execution ok1 is SUCCEEDED and cannot be redriven" in err

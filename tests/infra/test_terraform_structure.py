@@ -614,3 +614,31 @@ def test_inputs_and_outputs_a_deployment_needs_are_declared(tf):
         "catalog_databases",
     } <= set(tf["output"])
     assert "datasets" in tf["variable"]
+
+
+def test_every_definition_change_publishes_a_version_the_live_alias_routes_all_traffic_to(tf):
+    assert tf["resource"][("aws_sfn_state_machine", "etl")]["publish"] is True
+    alias = tf["resource"][("aws_sfn_alias", "live")]
+    assert alias["name"] == "live"
+    assert alias["routing_configuration"] == [
+        {
+            "state_machine_version_arn": "${aws_sfn_state_machine.etl.state_machine_version_arn}",
+            "weight": 100,
+        }
+    ]
+    assert {"state_machine_alias_arn", "state_machine_version_arn"} <= set(tf["output"])
+
+
+def test_the_schedule_starts_the_live_alias_and_may_start_only_it(tf):
+    schedule = tf["resource"][("aws_scheduler_schedule", "etl")]
+    assert schedule["target"][0]["arn"] == "${aws_sfn_alias.live.arn}"
+    statements = tf["data"][("aws_iam_policy_document", "scheduler")]["statement"]
+    start = next(s for s in statements if s["actions"] == ["states:StartExecution"])
+    assert start["resources"] == ["${aws_sfn_alias.live.arn}"]
+
+
+def test_the_aws_provider_is_pinned_to_releases_with_the_redshift_serverless_attributes():
+    with (INFRA / "versions.tf").open() as handle:
+        versions = _clean(hcl2.load(handle))
+    aws = versions["terraform"][0]["required_providers"][0]["aws"]
+    assert aws["version"] == ">= 5.39, < 6.0"

@@ -39,14 +39,32 @@ def run_command(
     ] = None,
     test_case: str = typer.Option(None, help="Test case of --mock-config whose states to mock."),
     time_scale: float = typer.Option(
-        1.0, help="Multiply retry delays by this (e.g. 0.01 to compress backoff in a demo)."
+        1.0,
+        help="Multiply retry delays and Wait states by this (e.g. 0.01 to compress time in a "
+        "demo); Task timeouts stay wall-clock time.",
+    ),
+    definition: Annotated[
+        Path | None,
+        typer.Option(help="Run this ASL definition instead of the pipeline's."),
+    ] = None,
+    resources: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the definition's Lambdas, Glue jobs and state machines run locally (TOML "
+            "or JSON; default: [tool.sfn-etl.resources] in the nearest pyproject.toml)."
+        ),
+    ] = None,
+    state_machine: str = typer.Option(
+        None,
+        help="The state machine's name, in ARNs and --mock-config (default: the definition "
+        "file's name, sfn-etl for the pipeline's).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
     """Run the state machine once, locally; exit 0 only if the execution SUCCEEDED."""
     from orchestration.engine import RunRequest, run_execution
     from orchestration.engine.progress import Progress
-    from orchestration.engine.summary import summarize
+    from orchestration.engine.summary import summarize, summarize_execution
 
     execution_input = parse_execution_input(input_json)
     if datasets:
@@ -60,6 +78,9 @@ def run_command(
         mock_config=mock_config,
         test_case=test_case,
         time_scale=time_scale,
+        definition_path=definition,
+        resources_path=resources,
+        state_machine=state_machine,
     )
     settings = Settings.from_env()
     progress = Progress(Console(stderr=True, soft_wrap=True))
@@ -67,11 +88,18 @@ def run_command(
     # Jobs and handlers print as they run; stdout carries only the summary.
     with stdout_to_stderr():
         result = run_execution(settings, request, progress.on_event, progress.on_outbox)
-    summary = summarize(result.record, result.events, settings.open_lake())
+    console = Console(file=stdout, width=None if stdout.isatty() else 1000)
+    if definition is not None:
+        # Another definition's outputs say nothing of datasets: its summary is the execution's.
+        summary = summarize_execution(result.record)
+    else:
+        summary = summarize(result.record, result.events, settings.open_lake())
     if as_json:
         stdout.write(json.dumps(summary, indent=2) + "\n")
+    elif definition is not None:
+        _print_execution(console, summary)
     else:
-        _print_summary(Console(file=stdout, width=None if stdout.isatty() else 1000), summary)
+        _print_summary(console, summary)
     return 0 if result.status == "SUCCEEDED" else 1
 
 
@@ -109,6 +137,44 @@ def describe_command(
         shown = _status(value) if key == "status" else value
         table.add_row(key, shown if isinstance(shown, str) else json.dumps(shown))
     _stdout_console().print(table)
+
+
+@executions_app.command("redrive")
+def redrive_command(
+    name: str = typer.Argument(..., help="Execution name or ARN (FAILED, TIMED_OUT or ABORTED)."),
+    definition: Annotated[
+        Path | None,
+        typer.Option(help="The ASL definition the execution ran, if not the pipeline's."),
+    ] = None,
+    resources: Annotated[
+        Path | None,
+        typer.Option(help="Resources mapping (TOML or JSON), as for `run --resources`."),
+    ] = None,
+    time_scale: float = typer.Option(1.0, help="Multiply retry delays and waits by this."),
+) -> int:
+    """Redrive an execution, as RedriveExecution: from its unsuccessful state, with that state's
+    input; steps and Map iterations that succeeded are not run again."""
+    from orchestration.engine.progress import Progress
+    from orchestration.engine.redrive import redrive_execution
+
+    progress = Progress(Console(stderr=True, soft_wrap=True))
+    with stdout_to_stderr():
+        result = redrive_execution(
+            Settings.from_env(),
+            name,
+            definition_path=definition,
+            resources_path=resources,
+            time_scale=time_scale,
+            on_event=progress.on_event,
+            on_outbox=progress.on_outbox,
+        )
+    record = result.record
+    status, count = _status(record["status"]), record["redriveCount"]
+    line = f"execution {record['name']} {status} (redrive {count})"
+    if record.get("error"):
+        line += f"\n  error: {record['error']}: {record.get('cause')}"
+    _stdout_console().print(line, highlight=False)
+    return 0 if result.status == "SUCCEEDED" else 1
 
 
 @executions_app.command("history")
@@ -175,6 +241,18 @@ def _print_parked(console: Console, parked: dict[str, Any], indent: str) -> None
         "(sfn-etl parked show/release)",
         highlight=False,
     )
+
+
+def _print_execution(console: Console, summary: dict[str, Any]) -> None:
+    duration = summary["duration_seconds"]
+    console.print(
+        f"execution {summary['execution']} {_status(summary['status'])} in {duration:.1f} s",
+        highlight=False,
+    )
+    if summary.get("error"):
+        console.print(f"  error: {summary['error']}: {summary.get('cause')}", highlight=False)
+    if "output" in summary:
+        console.print(f"  output: {json.dumps(summary['output'])}", highlight=False)
 
 
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:

@@ -347,3 +347,36 @@ def test_cli_deploy_without_a_package_says_to_build_one(tmp_path, capsys):
     assert f"{tmp_path / 'manifest.json'} not found: run `sfn-etl package` first" in (
         capsys.readouterr().err.replace("\n", "")
     )
+
+
+def test_a_changed_definition_is_published_as_a_version_the_live_alias_moves_to(aws, package):
+    values = _values(package)
+    sfn = aws.client("stepfunctions")
+    arn = sfn.create_state_machine(
+        name="sfn-etl-dev", definition=json.dumps({"Comment": "old"}), roleArn=ROLE
+    )["stateMachineArn"]
+
+    deploy(
+        package, BUCKET, PREFIX, state_machine="sfn-etl-dev", definition_values=values, session=aws
+    )
+    first = sfn.list_state_machine_aliases(stateMachineArn=arn)["stateMachineAliases"]
+    assert [a["stateMachineAliasArn"] for a in first] == [f"{arn}:live"]
+    routing = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{arn}:live")[
+        "routingConfiguration"
+    ]
+    assert routing == [{"stateMachineVersionArn": f"{arn}:1", "weight": 100}]
+
+    sfn.update_state_machine(stateMachineArn=arn, definition=json.dumps({"Comment": "drifted"}))
+    deploy(
+        package, BUCKET, PREFIX, state_machine="sfn-etl-dev", definition_values=values, session=aws
+    )
+    routing = sfn.describe_state_machine_alias(stateMachineAliasArn=f"{arn}:live")[
+        "routingConfiguration"
+    ]
+    assert routing == [{"stateMachineVersionArn": f"{arn}:2", "weight": 100}]
+    # moto has no ListStateMachineVersions: read the published version itself.
+    published = sfn.describe_state_machine(stateMachineArn=f"{arn}:2")["definition"]
+    assert (
+        json.loads(published)["Comment"]
+        == json.loads(package.file(package.one(STATE_MACHINE)).read_text())["Comment"]
+    )
