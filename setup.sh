@@ -29,6 +29,12 @@ if ! command -v java >/dev/null || [[ "$(java_major)" -lt 17 ]]; then
     apt_install openjdk-17-jre-headless
 fi
 
+# `sfn-etl graph` and the console draw the state machine with Graphviz's dot.
+if ! command -v dot >/dev/null; then
+    say "Graphviz not found; installing graphviz"
+    apt_install graphviz
+fi
+
 if ! command -v "$PYTHON" >/dev/null; then
     say "$PYTHON not found: AWS Glue 5.0 runs Python 3.11; install it (e.g. apt-get install python3.11-venv)"
     exit 1
@@ -46,6 +52,11 @@ if [[ ! -f "$stamp" ]]; then
 fi
 
 if [[ $WITH_TEST == 1 ]]; then
+    # The console's test looks at it in a real headless browser: Debian's chromium.
+    if [[ ! -x /usr/bin/chromium ]]; then
+        say "chromium not found; installing it for the console's browser test"
+        apt_install chromium
+    fi
     # checkov pins old boto3/packaging releases: it gets a virtualenv of its own.
     if [[ ! -x .venv-tools/bin/checkov ]]; then
         say "installing checkov into .venv-tools"

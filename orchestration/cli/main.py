@@ -18,6 +18,11 @@ COMMAND_MODULES = (
     "orchestration.cli.commands.validate",
     "orchestration.cli.commands.catalog",
     "orchestration.cli.commands.parked",
+    "orchestration.cli.commands.graph",
+    "orchestration.cli.commands.console",
+    "orchestration.cli.commands.cost",
+    "orchestration.cli.commands.task",
+    "orchestration.cli.commands.coverage",
 )
 
 app = typer.Typer(
