@@ -133,8 +133,7 @@ def trace(events: list[dict[str, Any]]) -> ExecutionPath:
         elif kind.endswith("StateExited"):
             name = event["stateExitedEventDetails"]["name"]
             # A Map's or Parallel's exit follows its last inner event: step out of that scope.
-            if scope and scope[-1][0] == name:
-                scope = scope[:-1]
+            scope = _outside(scope, name)
             waiting = open_entries.get((scope, name))
             if waiting:  # else an exit with no entry: a history torn by a crash
                 entry = waiting.pop()
@@ -183,11 +182,21 @@ def _event_scope(
     kind = event["type"]
     if kind == "MapIterationStarted":
         details = event["mapIterationStartedEventDetails"]
-        return (*scope, (details["name"], details["index"]))
+        return (*_outside(scope, details["name"]), (details["name"], details["index"]))
     if kind == "ParallelStateStarted" and previous is not None:
         return (*scope, (previous["stateEnteredEventDetails"]["name"], None))
     if kind.endswith("StateExited") and event["id"] in entry_of_exit:
         return entry_of_exit[event["id"]].scope
+    return scope
+
+
+def _outside(scope: Scope, state: str) -> Scope:
+    """`scope` left at the frame of `state` (a Map or Parallel): an iteration's first event may
+    follow the last event of another iteration that ran on the same worker thread, and a Map's
+    exit follows whichever iteration ended last, however deep that iteration's own events were."""
+    for depth in range(len(scope) - 1, -1, -1):
+        if scope[depth][0] == state:
+            return scope[:depth]
     return scope
 
 

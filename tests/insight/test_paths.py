@@ -80,3 +80,52 @@ def test_an_empty_history_reaches_nothing():
     path = trace([])
     assert (path.entries, path.started_at, path.finished) == ([], None, False)
     assert path.run("Extract").describe() == "not reached"
+
+
+QUEUED_ITERATIONS = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {
+                    "StartAt": "Each",
+                    "States": {
+                        "Each": {
+                            "Type": "Map",
+                            "ItemsPath": "$.items",
+                            "MaxConcurrency": 1,
+                            "ItemProcessor": {
+                                "ProcessorConfig": {"Mode": "INLINE"},
+                                "StartAt": "Step",
+                                "States": {"Step": {"Type": "Pass", "End": True}},
+                            },
+                            "End": True,
+                        }
+                    },
+                },
+                {"StartAt": "Other", "States": {"Other": {"Type": "Pass", "End": True}}},
+            ],
+            "Next": "After",
+        },
+        "After": {"Type": "Succeed"},
+    },
+}
+
+
+def test_iterations_queued_behind_one_another_each_get_their_own_scope(lake_root, tmp_path):
+    # One worker runs the four iterations in turn: each MapIterationStarted follows the event
+    # the iteration before it ended on, and the Map's exit follows the last iteration's.
+    result = run_definition(tmp_path, QUEUED_ITERATIONS, {"items": [1, 2, 3, 4]})
+    path = trace(result.events)
+
+    assert result.status == "SUCCEEDED"
+    assert [(e.scope, e.outcome) for e in path.run("Step").entries] == [
+        ((("Both", None), ("Each", index)), "succeeded") for index in range(4)
+    ]
+    assert {name: path.run(name).status for name in ("Both", "Each", "Other", "After")} == {
+        "Both": "succeeded",
+        "Each": "succeeded",
+        "Other": "succeeded",
+        "After": "succeeded",
+    }
