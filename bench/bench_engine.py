@@ -1,12 +1,11 @@
-"""Benchmarks of the local engine (not tests): `python bench/bench_engine.py [--skip-full-run]`.
+"""Benchmark of the local engine (not a test): `python bench/bench_engine.py`.
 
-1. Overhead per state transition, task work excluded: chains of Pass states and of Lambda tasks
-   whose handlers return at once, and the shipped definition with every Task mocked, evaluated
-   in process with history persisted as `sfn-etl run` does. Aim: median <= 5 ms. Definition
-   checks (statelint, parse) are a per-execution cost, reported apart.
-2. Wall time of a full local run at scale 0.01 (three daily batches, one execution) from a cold
-   process: `sfn-etl run` in a fresh interpreter, JVM start included, seeding excluded.
-   Aim: <= 45 s on a 2-core machine.
+Overhead per state transition, task work excluded: chains of Pass states and of Lambda tasks
+whose handlers return at once, and the shipped definition with every Task mocked, evaluated in
+process with history persisted as `sfn-etl run` does. Aim (issue 13): median <= 1 ms.
+Definition checks (statelint, parse) are a per-execution cost, reported apart.
+
+The wall time of whole executions, cold and warm, is bench/bench_run.py's.
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -116,9 +113,11 @@ def shipped_definition_mocks(state_names: set[str]) -> MockTestCase:
         "file_count": 1,
         "has_work": True,
         "unclaimed_files": [],
+        "parked_files": [],
+        "parked_count": 0,
     }
     loads = [{"dataset": "d", "table": t, "curated_uri": "u"} for t in "abcde"]
-    summary = {"success": True, "loads": loads}
+    summary = {"success": True, "loads": loads, "set_aside": {"held": 0, "parked_files": []}}
     config = {
         "StateMachines": {"sfn-etl": {"TestCases": {"Bench": mocked}}},
         "MockedResponses": {
@@ -143,61 +142,6 @@ def definition_checks_ms() -> list[float]:
     return samples
 
 
-def full_run_seconds(scale: float, execution_input: str) -> dict:
-    from transforms.tpch.seed import seed
-
-    with tempfile.TemporaryDirectory(prefix="sfn-etl-bench-") as tmp:
-        env = dict(os.environ, SFN_ETL_LAKE=f"{tmp}/lake", SFN_ETL_HOME=f"{tmp}/home")
-        env.pop("SFN_ETL_WAREHOUSE", None)
-        seed(Lake(f"{tmp}/lake"), scale=scale, batches=3)
-        started = time.perf_counter()
-        completed = subprocess.run(
-            [
-                str(Path(sys.executable).with_name("sfn-etl")),
-                "run",
-                "--json",
-                "--input",
-                execution_input,
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-        )
-        wall = time.perf_counter() - started
-        if completed.returncode != 0:
-            sys.stderr.write(completed.stderr[-4000:])
-            raise SystemExit(f"the full run failed: {completed.stdout}")
-        summary = json.loads(completed.stdout)
-        phases = _phase_seconds(Path(tmp) / "home" / "executions" / summary["execution"])
-        return {
-            "wall_seconds": round(wall, 1),
-            "execution_seconds": summary["duration_seconds"],
-        } | {
-            "states": phases,
-            "rows": {
-                f"{name}.{t}": load["inserted"]
-                for name, entry in summary["datasets"].items()
-                for t, load in entry["tables"].items()
-            },
-        }
-
-
-def _phase_seconds(folder: Path) -> dict[str, float]:
-    from datetime import datetime
-
-    entered, seconds = {}, {}
-    for line in (folder / "history.jsonl").read_text().splitlines():
-        event = json.loads(line)
-        moment = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
-        if event["type"] in ("TaskStateEntered", "MapStateEntered"):
-            entered[event["stateEnteredEventDetails"]["name"]] = moment
-        elif event["type"] in ("TaskStateExited", "MapStateExited"):
-            name = event["stateExitedEventDetails"]["name"]
-            if name in entered:
-                seconds[name] = round((moment - entered[name]).total_seconds(), 2)
-    return seconds
-
-
 def _stats(samples: list[float]) -> str:
     ordered = sorted(samples)
     p90 = ordered[int(0.9 * (len(ordered) - 1))]
@@ -206,10 +150,7 @@ def _stats(samples: list[float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-full-run", action="store_true")
-    parser.add_argument("--scale", type=float, default=0.01)
-    parser.add_argument("--input", default="{}", help="execution input of the full run")
-    args = parser.parse_args()
+    parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="sfn-etl-bench-") as tmp:
         home = Path(tmp)
@@ -226,9 +167,6 @@ def main() -> None:
         print(
             f"definition checks per execution (statelint, parse): {_stats(definition_checks_ms())}"
         )
-    if not args.skip_full_run:
-        result = full_run_seconds(args.scale, args.input)
-        print(f"full local run at scale {args.scale}, cold process: {result}")
 
 
 if __name__ == "__main__":

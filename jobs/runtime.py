@@ -57,6 +57,22 @@ def lake_from_options(options: dict[str, str]) -> Lake:
     return Lake(options.get("lake") or settings.lake, zone_roots)
 
 
+SPARK_CONF_ENV = "SFN_ETL_SPARK_CONF"
+"""Spark settings for local sessions, over the defaults: `key=value;key=value`."""
+
+
+def spark_conf_overrides(text: str) -> dict[str, str]:
+    """{key: value} of `key=value;key=value` (SFN_ETL_SPARK_CONF); a pair without `=` is an
+    error naming it."""
+    overrides = {}
+    for pair in filter(None, (part.strip() for part in text.split(";"))):
+        key, equals, value = pair.partition("=")
+        if not equals or not key.strip():
+            raise UserError(f"{SPARK_CONF_ENV}: expected key=value, got {pair!r}")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
 def local_session(app_name: str) -> SparkSession:
     """A SparkSession for a laptop: all cores, few shuffle partitions, UTC, no UI.
 
@@ -82,6 +98,8 @@ def local_session(app_name: str) -> SparkSession:
         .config("spark.sql.sources.partitionOverwriteMode", "dynamic")
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
+    for key, value in spark_conf_overrides(os.environ.get(SPARK_CONF_ENV, "")).items():
+        builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel(os.environ.get("SFN_ETL_SPARK_LOG_LEVEL", "ERROR"))
     return session

@@ -101,7 +101,7 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
     for name, frames in work.rejected.items():
         uri = quarantine_uri(lake, dataset.name, name, batch_id)
         work.counts[name]["quarantine_uri"] = uri
-        work.counts[name]["quarantined"] = write_and_count(spark, _union(frames), uri)
+        work.counts[name]["quarantined"] = write_and_count(_union(frames), uri)
     for frame in work.persisted:
         frame.unpersist()
 
@@ -162,7 +162,7 @@ def _known_rows(
         if earlier is not None:
             rows = newest_first(rows, earlier, table.business_keys)
         uri = state_uri(lake, dataset.name, name, batch_id)
-        state[name] = {"uri": uri, "rows": write_and_count(spark, rows, uri), "batch_id": batch_id}
+        state[name] = {"uri": uri, "rows": write_and_count(rows, uri), "batch_id": batch_id}
         known[name] = spark.read.parquet(uri)
     return known, state
 
@@ -202,7 +202,7 @@ def _hold_children(
         released_count = Observation(f"released {dataset.name}.{table.name} {batch_id}")
         released, waiting, expired = hold_orphans(candidates, table, known, now, released_count)
         uri = held_uri(lake, dataset.name, table.name, batch_id)
-        counts["held"] = write_and_count(spark, waiting, uri)
+        counts["held"] = write_and_count(waiting, uri)
         if counts["held"]:
             held[table.name] = {"uri": uri, "rows": counts["held"]}
         work.rejected[table.name].append(expired)

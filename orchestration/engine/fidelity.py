@@ -113,6 +113,20 @@ def _terminal_errors_never_match(original: Callable) -> Callable:
     return _eval_body
 
 
+def _states_failure(
+    env, error: StatesErrorNameType, event_type: HistoryEventType, details: EventDetails
+) -> FailureEventException:
+    """The exception moto's states raise to fail with a States.* error and a history event."""
+    return FailureEventException(
+        FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=event_type,
+            event_details=details,
+        )
+    )
+
+
 def _fail_beyond_tolerance(original: Callable) -> Callable:
     def _map_run(self, env, eval_input) -> None:
         original(self, env, eval_input)
@@ -125,15 +139,11 @@ def _fail_beyond_tolerance(original: Callable) -> Callable:
                     record.tolerated_failure_percentage):  # fmt: skip
             error = StatesErrorNameType.StatesExceedToleratedFailureThreshold.to_name()
             details = MapRunFailedEventDetails(error=error, cause=THRESHOLD_CAUSE)
-            raise FailureEventException(
-                FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(
-                        typ=StatesErrorNameType.StatesExceedToleratedFailureThreshold
-                    ),
-                    event_type=HistoryEventType.MapRunFailed,
-                    event_details=EventDetails(mapRunFailedEventDetails=details),
-                )
+            raise _states_failure(
+                env,
+                StatesErrorNameType.StatesExceedToleratedFailureThreshold,
+                HistoryEventType.MapRunFailed,
+                EventDetails(mapRunFailedEventDetails=details),
             )
 
     return _map_run
@@ -160,13 +170,11 @@ def _no_choice_matched(original: Callable) -> Callable:
             details = ExecutionFailedEventDetails(
                 error=error, cause=f"No Choice rule matched and state {self.name} has no Default"
             )
-            raise FailureEventException(
-                FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(typ=StatesErrorNameType.StatesNoChoiceMatched),
-                    event_type=HistoryEventType.ExecutionFailed,
-                    event_details=EventDetails(executionFailedEventDetails=details),
-                )
+            raise _states_failure(
+                env,
+                StatesErrorNameType.StatesNoChoiceMatched,
+                HistoryEventType.ExecutionFailed,
+                EventDetails(executionFailedEventDetails=details),
             ) from exc
 
     return _eval_state
@@ -182,13 +190,11 @@ def _query_evaluation_error(original: Callable) -> Callable:
                 error=error,
                 cause=f"The JSONata expression '{self.expression}' failed: {exc.details}",
             )
-            raise FailureEventException(
-                FailureEvent(
-                    env=env,
-                    error_name=StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError),
-                    event_type=HistoryEventType.EvaluationFailed,
-                    event_details=EventDetails(evaluationFailedEventDetails=details),
-                )
+            raise _states_failure(
+                env,
+                StatesErrorNameType.StatesQueryEvaluationError,
+                HistoryEventType.EvaluationFailed,
+                EventDetails(evaluationFailedEventDetails=details),
             ) from exc
 
     return _eval_body

@@ -1,6 +1,6 @@
 import pytest
 
-from jobs.runtime import lake_from_options, resolve_options, start
+from jobs.runtime import lake_from_options, resolve_options, spark_conf_overrides, start
 from orchestration.core.errors import UserError
 
 
@@ -37,3 +37,17 @@ def test_every_zone_has_a_job_option():
     from orchestration.core.lake import ZONES
 
     assert set(LAKE_OPTIONS) == {"lake", *(f"lake_{zone}" for zone in ZONES)}
+
+
+def test_spark_conf_overrides_read_key_value_pairs():
+    text = "spark.sql.adaptive.enabled=false; spark.sql.shuffle.partitions=2;"
+    assert spark_conf_overrides(text) == {
+        "spark.sql.adaptive.enabled": "false",
+        "spark.sql.shuffle.partitions": "2",
+    }
+    assert spark_conf_overrides("") == {}
+
+
+def test_a_spark_conf_pair_without_a_value_is_named():
+    with pytest.raises(UserError, match="SFN_ETL_SPARK_CONF: expected key=value, got 'spark.x'"):
+        spark_conf_overrides("spark.a=1;spark.x")

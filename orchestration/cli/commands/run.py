@@ -243,7 +243,7 @@ def _print_parked(console: Console, parked: dict[str, Any], indent: str) -> None
     )
 
 
-def _print_execution(console: Console, summary: dict[str, Any]) -> None:
+def _print_outcome(console: Console, summary: dict[str, Any]) -> None:
     duration = summary["duration_seconds"]
     console.print(
         f"execution {summary['execution']} {_status(summary['status'])} in {duration:.1f} s",
@@ -251,18 +251,16 @@ def _print_execution(console: Console, summary: dict[str, Any]) -> None:
     )
     if summary.get("error"):
         console.print(f"  error: {summary['error']}: {summary.get('cause')}", highlight=False)
+
+
+def _print_execution(console: Console, summary: dict[str, Any]) -> None:
+    _print_outcome(console, summary)
     if "output" in summary:
         console.print(f"  output: {json.dumps(summary['output'])}", highlight=False)
 
 
 def _print_summary(console: Console, summary: dict[str, Any]) -> None:
-    duration = summary["duration_seconds"]
-    console.print(
-        f"execution {summary['execution']} {_status(summary['status'])} in {duration:.1f} s",
-        highlight=False,
-    )
-    if summary.get("error"):
-        console.print(f"  error: {summary['error']}: {summary.get('cause')}", highlight=False)
+    _print_outcome(console, summary)
     for uri in summary["unclaimed_files"]:
         console.print(f"  [yellow]no dataset claims {uri}[/]: left in place", highlight=False)
     for parked in summary["parked_files"]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from jobs.transformation.curation import check_limits, conform, unknown_member_row
+from jobs.transformation.curation import (
+    check_limits,
+    conform,
+    unknown_member_row,
+    write_and_count,
+)
 from transforms.declaration import DeclarationError
 
 
@@ -61,3 +66,11 @@ def test_a_built_table_within_its_limits_has_no_rows_to_quarantine(tiny, spark):
     limits = check_limits(tiny, tiny.curated("dim_shop"), frame)
     assert limits.good.count() == 1
     assert limits.rejected() is None
+
+
+def test_write_and_count_counts_the_rows_written_and_overwrites(spark, tmp_path):
+    uri = str(tmp_path / "table")
+    assert write_and_count(spark.range(7).repartition(3), uri) == 7
+    assert write_and_count(spark.range(2), uri) == 2
+    assert sorted(row.id for row in spark.read.parquet(uri).collect()) == [0, 1]
+    assert write_and_count(spark.range(0), str(tmp_path / "empty")) == 0
