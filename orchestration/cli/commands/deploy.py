@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from orchestration.core.errors import UserError
+from orchestration.core.json_files import read_json_object
 
 DEFAULT_DIST = Path("dist")
 DEFAULT_PREFIX = "sfn-etl"
@@ -119,12 +119,7 @@ def _parse_glue_jobs(pairs: list[str]) -> dict[str, str]:
 
 
 def _read_values(path: Path) -> dict[str, str]:
-    try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise UserError(f"--definition-values: {path} not found") from exc
-    except json.JSONDecodeError as exc:
-        raise UserError(f"--definition-values: {path} is not valid JSON ({exc.msg})") from exc
-    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
-        raise UserError(f"--definition-values: {path} must be a JSON object of strings")
+    values = read_json_object(path, "--definition-values file")
+    if not all(isinstance(v, str) for v in values.values()):
+        raise UserError(f"--definition-values file {path} must hold a JSON object of strings")
     return values

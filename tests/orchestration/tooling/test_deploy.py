@@ -380,3 +380,14 @@ def test_a_changed_definition_is_published_as_a_version_the_live_alias_moves_to(
         json.loads(published)["Comment"]
         == json.loads(package.file(package.one(STATE_MACHINE)).read_text())["Comment"]
     )
+
+
+def test_cli_deploy_refuses_definition_values_that_are_not_strings(package, tmp_path, capsys):
+    values = tmp_path / "values.json"
+    values.write_text('{"ExtractFunctionArn": 1}')
+    argv = ["deploy", "--bucket", BUCKET, "--dist", str(package.dist)]
+
+    assert main([*argv, "--state-machine", "m", "--definition-values", str(values)]) == 2
+    assert f"--definition-values file {values} must hold a JSON object of strings" in (
+        capsys.readouterr().err.replace("\n", "")
+    )
