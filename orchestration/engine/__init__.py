@@ -27,7 +27,7 @@ from orchestration.engine.definition import (
     state_machine_arn,
 )
 from orchestration.engine.handlers import LocalServices, NestedRunner, OutboxListener, ServiceError
-from orchestration.engine.resources import check_resources, load_resource_map
+from orchestration.engine.resources import ResourceMap, check_resources, load_resource_map
 from orchestration.engine.store import (
     ExecutionStore,
     HistoryWriter,
@@ -88,7 +88,7 @@ def run_execution(
 ) -> ExecutionResult:
     """Run one execution to its end; raises UserError before starting if anything is invalid."""
     definition = load_definition(request.definition_path)
-    prepare_resources(request, definition, overrides)
+    resources = prepare_resources(request, definition, overrides)
     mock_test_case = _mock_test_case(request, definition.state_names())
     if request.time_scale < 0:
         raise UserError(f"time scale must be zero or more, got {request.time_scale}")
@@ -100,6 +100,7 @@ def run_execution(
             request,
             name,
             definition,
+            resources,
             mock_test_case,
             on_event,
             on_outbox,
@@ -109,12 +110,13 @@ def run_execution(
 
 def prepare_resources(
     request: RunRequest, definition: Definition, overrides: dict[str, Callable[..., Any]] | None
-) -> None:
-    """Load the resources mapping and check every Task state has a local handler, before
+) -> ResourceMap:
+    """The resources mapping, once every Task state is checked to have a local handler: before
     anything runs."""
     resources = load_resource_map(request.resources_path, request.definition_path)
     resources.make_importable()
     check_resources(definition, resources, (overrides or {}).keys())
+    return resources
 
 
 def _run_locked(
@@ -122,6 +124,7 @@ def _run_locked(
     request: RunRequest,
     name: str,
     definition: Definition,
+    resources: ResourceMap,
     mock_test_case: Any,
     on_event: EventListener | None,
     on_outbox: OutboxListener | None,
@@ -145,6 +148,7 @@ def _run_locked(
         record,
         history,
         definition.program,
+        resources,
         mock_test_case,
         on_event,
         on_outbox,
@@ -163,6 +167,7 @@ def drive_execution(
     record: dict[str, Any],
     history: HistoryWriter,
     program: Any,
+    resources: ResourceMap,
     mock_test_case: Any,
     on_event: EventListener | None,
     on_outbox: OutboxListener | None,
@@ -194,7 +199,7 @@ def drive_execution(
         on_outbox=on_outbox,
         overrides=overrides or {},
         task_tokens_dir=Mailbox.under(settings.home).folder,
-        resources=load_resource_map(request.resources_path, request.definition_path),
+        resources=resources,
     )
     services.run_nested = _nested_runner(settings, request, services, on_outbox, overrides)
     try:
@@ -329,13 +334,20 @@ def _nested_runner(
             isolated=parent.isolated,
             time_scale=parent.time_scale,
             definition_path=definition_path,
-            resources_path=services.resources.source if services.resources else None,
             state_machine=machine,
         )
         definition = load_definition(definition_path)
         try:
             return _run_locked(
-                settings, request, name, definition, None, None, on_outbox, overrides
+                settings,
+                request,
+                name,
+                definition,
+                services.resources,
+                None,
+                None,
+                on_outbox,
+                overrides,
             ).record
         except UserError as exc:
             raise ServiceError("states", "InvalidName", str(exc)) from exc

@@ -101,7 +101,7 @@ def redrive_execution(
         definition_path=definition_path,
         resources_path=resources_path,
     )
-    prepare_resources(request, definition, overrides)
+    resources = prepare_resources(request, definition, overrides)
     with lake_lock(settings, record["name"]):
         for key in _CLEARED_ON_REDRIVE:
             record.pop(key, None)
@@ -115,6 +115,7 @@ def redrive_execution(
                 record,
                 store.reopen(record["name"]),
                 program,
+                resources,
                 None,
                 on_event,
                 on_outbox,
