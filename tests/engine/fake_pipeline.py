@@ -74,12 +74,15 @@ class FakePipeline:
             "lambda:load": self.load,
         }
 
-    def _record(self, step: str, dataset: str) -> int:
-        """Records the call; returns which attempt of (step, dataset) it is, from 1."""
+    def _record(self, step: str, dataset: str, table: str | None = None) -> int:
+        """Records the call; returns which attempt of (step, dataset, table) it is, from 1.
+
+        Loads count per table: the Map loads a dataset's tables in parallel, so a count per
+        dataset would hand the timeout to whichever table happened to start first."""
         with self._lock:
             self.calls.append((step, dataset))
-            self._attempts[step, dataset] += 1
-            return self._attempts[step, dataset]
+            self._attempts[step, dataset, table] += 1
+            return self._attempts[step, dataset, table]
 
     def _work(self, step: str, dataset: str) -> None:
         with self._lock:
@@ -165,7 +168,7 @@ class FakePipeline:
     def load(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         with self._lock:
             self.load_events.append(event)
-        attempt = self._record("load", event["dataset"])
+        attempt = self._record("load", event["dataset"], event["table"])
         self._work("load", event["dataset"])
         if attempt <= self.timed_out_load.get(event["table"], 0):
             raise RedshiftTimeoutError(f"statement on {event['table']} timed out")
