@@ -9,10 +9,10 @@ parked, and the rest of the batch goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from transforms.declaration import RawTable
@@ -27,26 +27,32 @@ class FileCounts:
     headers: int
     first_reason: str | None
     """The smallest rejection reason of the file: the one its parking reason quotes."""
+    extra: dict[str, int] = field(default_factory=dict)
+    """The file's values of the extra aggregates, by alias."""
 
     @property
     def rejected(self) -> int:
         return self.read - self.good
 
 
-def count_lines_per_file(parsed: DataFrame) -> dict[str, FileCounts]:
-    """Counts per source file of parsed lines: one pass, a row per file."""
+def count_lines_per_file(parsed: DataFrame, extra: Sequence[Column] = ()) -> dict[str, FileCounts]:
+    """Counts per source file of parsed lines, and the `extra` aggregates (integer counts,
+    each aliased) of each file: one pass, a row per file."""
     rows = parsed.groupBy("source_file").agg(
         F.count(F.when(~F.col("is_header"), 1)).alias("read"),
         F.count(F.when(~F.col("is_header") & F.col("reason").isNull(), 1)).alias("good"),
         F.count(F.when(F.col("is_header"), 1)).alias("headers"),
         F.min("reason").alias("first_reason"),
+        *extra,
     )
+    fixed = {"source_file", "read", "good", "headers", "first_reason"}
     return {
         row["source_file"]: FileCounts(
             read=int(row["read"]),
             good=int(row["good"]),
             headers=int(row["headers"]),
             first_reason=row["first_reason"],
+            extra={name: int(value) for name, value in row.asDict().items() if name not in fixed},
         )
         for row in rows.collect()
     }

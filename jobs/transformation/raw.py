@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.transformation.files import (
@@ -17,7 +18,7 @@ from jobs.transformation.inputs import files_without_lines, read_lines
 from transforms.declaration import RawTable
 from transforms.dedupe import keep_latest
 from transforms.parse import parse_lines, split_parsed
-from transforms.rules import apply_rules, gate_counts, row_rules
+from transforms.rules import apply_rules, gate_aggregates, gate_report, row_rules, rule_reason
 from transforms.schemas import QUARANTINE_SCHEMA
 
 
@@ -38,6 +39,10 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
     `parked`."""
     parsed, per_file, unreadable = _parse_readable(spark, table, uris)
     broken = {**unreadable, **rejected_files(table, per_file)}
+    kept_totals = Counter()
+    for uri, file_counts in per_file.items():
+        if uri not in broken:
+            kept_totals.update(file_counts.extra)
     parked = {uri: (reason, _lines(per_file, uri)) for uri, reason in broken.items()}
     kept = parsed.where(~F.col("source_file").isin(list(broken))) if broken else parsed
     split = split_parsed(kept)
@@ -46,13 +51,12 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
         {uri for uri, counts in per_file.items() if counts.read > 0},
     )
     rejected = [split.rejected, _empty_file_rows(spark, empty_files)]
-    good_rows, broken_rules = split.good, 0
+    good_rows = split.good
     if row_rules(table.rules):
         ruled = apply_rules(split.good, table.rules)
         good_rows = ruled.good
         rejected.append(ruled.rejected)
-        broken_rules = ruled.rejected.count()
-    gates = gate_counts(good_rows, table.rules)
+    broken_rules = kept_totals[RULE_BREAKERS]
     latest = keep_latest(good_rows, table.business_keys).persist()
     good = sum(c.good for uri, c in per_file.items() if uri not in broken) - broken_rules
     counts = {
@@ -63,11 +67,29 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
         "duplicates": good - latest.count(),
         "empty_files": empty_files,
         "parked": sum(lines for _, lines in parked.values()),
-        "gates": gates,
+        "gates": gate_report(table.rules, kept_totals),
     }
     return RawBatch(
         latest=latest, rejected=rejected, parked=parked, counts=counts, persisted=[parsed, latest]
     )
+
+
+RULE_BREAKERS = "_rule_breakers"
+"""The alias of the count, per file, of parsed lines that break a row rule."""
+
+
+def line_aggregates(table: RawTable) -> list[Column]:
+    """What the per-file count gathers besides lines: the row-rule breakers among the parsed
+    lines (alias RULE_BREAKERS) and the gate counts among the lines that pass the row rules,
+    so neither takes a pass of its own."""
+    parsed_line = ~F.col("is_header") & F.col("reason").isNull()
+    if not row_rules(table.rules):
+        return gate_aggregates(table.rules, among=parsed_line)
+    breaks = rule_reason(table.rules).isNotNull()
+    return [
+        F.count(F.when(parsed_line & breaks, 1)).alias(RULE_BREAKERS),
+        *gate_aggregates(table.rules, among=parsed_line & ~breaks),
+    ]
 
 
 def _lines(per_file: dict[str, FileCounts], uri: str) -> int:
@@ -86,7 +108,7 @@ def _parse_readable(
 
     parsed = read(spark, uris).persist()
     try:
-        return parsed, count_lines_per_file(parsed), {}
+        return parsed, count_lines_per_file(parsed, line_aggregates(table)), {}
     except Exception:
         parsed.unpersist()
         unreadable = unreadable_files(spark, uris, read)
@@ -96,7 +118,7 @@ def _parse_readable(
     if not readable:
         return spark.createDataFrame([], read(spark, uris).schema), {}, unreadable
     parsed = read(spark, readable).persist()
-    return parsed, count_lines_per_file(parsed), unreadable
+    return parsed, count_lines_per_file(parsed, line_aggregates(table)), unreadable
 
 
 def _empty_file_rows(spark: SparkSession, empty_files: list[str]) -> DataFrame:

@@ -5,7 +5,7 @@ from pyspark.sql.types import StructField, StructType
 from transforms.declaration import Rule
 from transforms.parse import parse_lines, split_parsed
 from transforms.registry import datasets
-from transforms.rules import ROWS, apply_rules, gate_aggregates, gate_counts
+from transforms.rules import ROWS, apply_rules, gate_aggregates, gate_report
 from transforms.schemas import QUARANTINE_SCHEMA, spark_schema
 
 RULES = (
@@ -61,10 +61,14 @@ def test_only_gate_rules_keep_every_row(spark):
     assert split.rejected.count() == 0
 
 
+def _gate_report(rows, rules):
+    return gate_report(rules, rows.agg(*gate_aggregates(rules)).first().asDict())
+
+
 def test_gate_counts_are_the_rows_and_the_breakers_of_each_gate_rule(spark):
     rows = _rows(spark, ("f", "a", 7), ("f", "b", 50), ("f", "c", 12), ("f", "d", None))
 
-    assert gate_counts(rows, (*RULES, *GATES)) == {
+    assert _gate_report(rows, (*RULES, *GATES)) == {
         "mostly_small": {"rows": 4, "broken": 2, "mostly": 0.9, "reason": "quantity of 10 or more"},
         # NULL passes: a missing value is the null checks' business.
         "not_seven": {"rows": 4, "broken": 1, "mostly": 1.0, "reason": "quantity 7 is suspicious"},
@@ -72,15 +76,26 @@ def test_gate_counts_are_the_rows_and_the_breakers_of_each_gate_rule(spark):
 
 
 def test_gate_counts_of_no_rows_are_zero(spark):
-    assert gate_counts(_rows(spark), GATES[1:]) == {
+    assert _gate_report(_rows(spark), GATES[1:]) == {
         "not_seven": {"rows": 0, "broken": 0, "mostly": 1.0, "reason": "quantity 7 is suspicious"}
     }
 
 
+def test_gate_counts_count_only_the_rows_among_the_condition(spark):
+    from pyspark.sql import functions as F
+
+    rows = _rows(spark, ("f", "a", 7), ("f", "b", 50), ("g", "c", 12))
+    among = F.col("source_file") == "f"
+    counted = rows.agg(*gate_aggregates(GATES, among=among)).first().asDict()
+    assert gate_report(GATES, counted) == {
+        "mostly_small": {"rows": 2, "broken": 1, "mostly": 0.9, "reason": "quantity of 10 or more"},
+        "not_seven": {"rows": 2, "broken": 1, "mostly": 1.0, "reason": "quantity 7 is suspicious"},
+    }
+
+
 def test_without_gate_rules_there_is_nothing_to_count():
-    # No Spark job either: the DataFrame is never touched.
     assert gate_aggregates(RULES) == []
-    assert gate_counts(None, RULES) == {}
+    assert gate_report(RULES, {}) == {}
 
 
 def test_gate_aggregates_fit_in_one_agg_next_to_other_counts(spark):

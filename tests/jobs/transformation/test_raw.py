@@ -120,3 +120,34 @@ def test_file_names_with_glob_characters_and_non_ascii_are_read_literally(late, 
     assert [(r.source_file, r.raw_line) for r in quarantined] == [
         (raw_file_uri(lake, odd[2].path), "1,3,x")
     ]
+
+
+def test_rule_breakers_and_gate_counts_leave_out_the_parked_files_lines(spark, tmp_path):
+    from jobs.transformation.raw import read_raw_table
+    from transforms.declaration import Field, RawTable, Rule
+
+    table = RawTable(
+        "counts",
+        (Field("id", "int", key=True), Field("qty", "int")),
+        rules=(
+            Rule("qty_not_negative", "qty >= 0", "qty cannot be negative"),
+            Rule("qty_small", "qty < 10", "qty of 10 or more", gate=True, mostly=0.5),
+        ),
+    )
+    kept = tmp_path / "kept.csv"
+    kept.write_text("1,5\n2,-1\n3,50\n4,x\n")
+    # Two of three lines malformed: parked, so its one good line (7,1) counts nowhere.
+    parked = tmp_path / "parked.csv"
+    parked.write_text("5,x\n6,y\n7,1\n")
+
+    read = read_raw_table(spark, table, [str(kept), str(parked)])
+
+    assert list(read.parked) == [str(parked)]
+    # kept.csv: 3 lines parse, 1 breaks the row rule; the gate sees the other two, 50 breaks it.
+    assert (read.counts["read"], read.counts["good"], read.counts["parked"]) == (7, 2, 3)
+    assert read.counts["gates"] == {
+        "qty_small": {"rows": 2, "broken": 1, "mostly": 0.5, "reason": "qty of 10 or more"}
+    }
+    assert sorted(tuple(r) for r in read.latest.select("id", "qty").collect()) == [(1, 5), (3, 50)]
+    for frame in read.persisted:
+        frame.unpersist()
