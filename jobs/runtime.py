@@ -60,6 +60,15 @@ def lake_from_options(options: dict[str, str]) -> Lake:
 SPARK_CONF_ENV = "SFN_ETL_SPARK_CONF"
 """Spark settings for local sessions, over the defaults: `key=value;key=value`."""
 
+HOT_JVM_CLASSES = (
+    "org.apache.spark.sql.functions",
+    "org.apache.spark.api.python.PythonUtils",
+    "org.apache.spark.sql.SparkSession",
+)
+"""Classes PySpark looks up by short name on every call (`F.col`, `F.lit`, ...). py4j tries a
+short name in each of PySpark's wildcard imports in turn, and every miss is a class lookup
+through every jar on the classpath; imported by full name, they resolve at once."""
+
 
 def spark_conf_overrides(text: str) -> dict[str, str]:
     """{key: value} of `key=value;key=value` (SFN_ETL_SPARK_CONF); a pair without `=` is an
@@ -101,8 +110,17 @@ def local_session(app_name: str) -> SparkSession:
     for key, value in spark_conf_overrides(os.environ.get(SPARK_CONF_ENV, "")).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
+    import_hot_classes(session)
     session.sparkContext.setLogLevel(os.environ.get("SFN_ETL_SPARK_LOG_LEVEL", "ERROR"))
     return session
+
+
+def import_hot_classes(session: SparkSession) -> None:
+    """Name HOT_JVM_CLASSES to the session's py4j view by their full names."""
+    from py4j.java_gateway import java_import
+
+    for name in HOT_JVM_CLASSES:
+        java_import(session.sparkContext._jvm, name)
 
 
 @dataclass
@@ -129,6 +147,7 @@ def _start_on_glue(job_name: str, argv: Sequence[str]) -> Runtime:
     from pyspark.context import SparkContext
 
     glue_context = GlueContext(SparkContext.getOrCreate())
+    import_hot_classes(glue_context.spark_session)
     job = Job(glue_context)
     job.init(job_name, resolve_options(argv, ["JOB_NAME"]))
     return Runtime(spark=glue_context.spark_session, _job=job)
