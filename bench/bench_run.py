@@ -89,7 +89,10 @@ def environment(work: Path, raw: Path, spark_conf: str) -> dict[str, str]:
 def loaded_rows(summary: dict) -> dict[str, int]:
     """table -> rows staged, for each committed dataset; fails unless both committed."""
     if summary["status"] != "SUCCEEDED":
-        raise SystemExit(f"execution {summary['execution']} {summary['status']}")
+        raise SystemExit(
+            f"execution {summary['execution']} {summary['status']}: "
+            f"{json.dumps(summary, indent=1)[:4000]}"
+        )
     rows = {}
     for name, entry in summary["datasets"].items():
         if entry["status"] != "committed":
