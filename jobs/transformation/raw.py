@@ -21,6 +21,9 @@ from transforms.parse import parse_lines, split_parsed
 from transforms.rules import apply_rules, gate_aggregates, gate_report, row_rules, rule_reason
 from transforms.schemas import QUARANTINE_SCHEMA
 
+RULE_BREAKERS = "_rule_breakers"
+"""The alias of the count, per file, of parsed lines that break a row rule."""
+
 
 @dataclass
 class RawBatch:
@@ -39,10 +42,8 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
     `parked`."""
     parsed, per_file, unreadable = _parse_readable(spark, table, uris)
     broken = {**unreadable, **rejected_files(table, per_file)}
-    kept_totals = Counter()
-    for uri, file_counts in per_file.items():
-        if uri not in broken:
-            kept_totals.update(file_counts.extra)
+    kept_files = [counts for uri, counts in per_file.items() if uri not in broken]
+    kept_totals = sum((Counter(counts.extra) for counts in kept_files), Counter())
     parked = {uri: (reason, _lines(per_file, uri)) for uri, reason in broken.items()}
     kept = parsed.where(~F.col("source_file").isin(list(broken))) if broken else parsed
     split = split_parsed(kept)
@@ -58,7 +59,7 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
         rejected.append(ruled.rejected)
     broken_rules = kept_totals[RULE_BREAKERS]
     latest = keep_latest(good_rows, table.business_keys).persist()
-    good = sum(c.good for uri, c in per_file.items() if uri not in broken) - broken_rules
+    good = sum(counts.good for counts in kept_files) - broken_rules
     counts = {
         "files": len(uris),
         "read": sum(c.read for c in per_file.values()) + len(empty_files),
@@ -72,10 +73,6 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
     return RawBatch(
         latest=latest, rejected=rejected, parked=parked, counts=counts, persisted=[parsed, latest]
     )
-
-
-RULE_BREAKERS = "_rule_breakers"
-"""The alias of the count, per file, of parsed lines that break a row rule."""
 
 
 def line_aggregates(table: RawTable) -> list[Column]:
