@@ -34,7 +34,9 @@ _PATTERNS: dict[str, str] = {
 }
 
 
-def _pattern(column_type: ColumnType) -> str | None:
+def value_pattern(column_type: ColumnType) -> str | None:
+    """The regular expression a non-empty raw value of `column_type` must match (None for
+    strings, which only their length limits)."""
     if column_type.kind == "decimal":
         whole = column_type.precision - column_type.scale
         digits = rf"^-?[0-9]{{1,{max(whole, 1)}}}"
@@ -122,7 +124,7 @@ def parse_lines(lines: DataFrame, table: RawTable) -> DataFrame:
             )
             field_errors.append(F.when(too_long, message))
             continue
-        pattern = _pattern(column_type)
+        pattern = value_pattern(column_type)
         malformed = ~is_empty & (~raw.rlike(pattern) | value.isNull())
         message = F.format_string(
             f"field {raw_field.name}: '%s' is not a valid {raw_field.type}", raw
