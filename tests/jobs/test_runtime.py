@@ -25,6 +25,11 @@ def test_local_runs_reuse_the_warm_session(spark):
     runtime.commit()
 
 
+def test_local_sessions_get_the_job_sql_settings(spark):
+    assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
+    assert spark.conf.get("spark.sql.inMemoryColumnarStorage.compressed") == "false"
+
+
 def test_zone_options_move_a_zone_to_its_own_root(monkeypatch):
     monkeypatch.delenv("SFN_ETL_LAKE_RAW", raising=False)
     lake = lake_from_options({"lake": "s3://curated/c", "lake_raw": "s3://raw/raw"})
