@@ -111,7 +111,10 @@ def _cold_and_warm(command: list[str], env: dict, what: str) -> tuple[float, flo
     started = time.time()
     completed, peak_kib = run_watched(command, env)
     if completed.returncode != 0:
-        raise SystemExit(f"{what} failed:\n{completed.stderr[-3000:]}")
+        log = CACHE / f"failed-{what.replace(' ', '-')}.log"
+        log.write_text(completed.stderr)
+        causes = [line for line in completed.stderr.splitlines() if "Error" in line][:5]
+        raise SystemExit(f"{what} failed (its whole stderr: {log}):\n" + "\n".join(causes))
     done = _done_lines(completed.stdout)
     if len(done) != len(BATCHES):
         raise SystemExit(f"{what} finished {len(done)} of {len(BATCHES)} runs:\n{completed.stdout}")
