@@ -63,8 +63,8 @@ ORDERS_BROKEN: tuple[Callable[[list[str]], list[str]], ...] = (
 )
 
 
-def add_dirty_extracts(raw_tpch: Path) -> dict[str, int]:
-    """Land the dirty day under `raw_tpch` (the raw zone's tpch folder); lines written by table."""
+def add_dirty_extracts(raw_tpch: Path) -> None:
+    """Land the dirty day under `raw_tpch` (the raw zone's tpch folder)."""
     seeded = {
         name: raw_tpch / name / "ingest_date=2025-01-01" / f"{name}.tbl"
         for name in ("lineitem", "orders", "customer")
@@ -84,11 +84,8 @@ def add_dirty_extracts(raw_tpch: Path) -> dict[str, int]:
         "orders/orders.tbl": written_orders,
         "customer/customer-v2.tbl": drifted,
     }
-    written = {}
     for relative, rows in files.items():
         table, name = relative.split("/")
         path = raw_tpch / table / DIRTY_DATE / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(_line(f) for f in rows))
-        written[table] = len(rows)
-    return written

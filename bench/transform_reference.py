@@ -28,9 +28,8 @@ STAR_SCHEMA = {
         l_quantity quantity, l_extendedprice extended_price, l_discount discount, l_tax tax,
         CAST(round(l_extendedprice * (1 - l_discount), 2) AS DECIMAL(18,2)) revenue,
         l_returnflag return_flag, l_linestatus line_status, l_shipmode ship_mode,
-        l_shipinstruct ship_instruct, o_orderstatus order_status, o_orderpriority order_priority,
-        l.source_file, l.raw_line
-        FROM lineitem__released l JOIN orders__latest o ON l_orderkey = o_orderkey""",
+        l_shipinstruct ship_instruct, o_orderstatus order_status, o_orderpriority order_priority
+        FROM lineitem__released JOIN orders__latest ON l_orderkey = o_orderkey""",
     "dim_customer": """SELECT c_custkey customer_key, c_name AS name, c_address address,
         c_phone phone, c_acctbal account_balance, c_mktsegment market_segment, nation_key,
         nation_name, region_key, region_name, nation_key IS NOT NULL _found,
@@ -43,7 +42,7 @@ STAR_SCHEMA = {
         FROM supplier__latest LEFT JOIN geography ON s_nationkey = nation_key""",
     "dim_part": """SELECT p_partkey part_key, p_name AS name, p_mfgr manufacturer,
         p_brand brand, p_type part_type, p_size AS size, p_container container,
-        p_retailprice retail_price, source_file, raw_line FROM part__latest""",
+        p_retailprice retail_price FROM part__latest""",
 }
 
 GEOGRAPHY = """CREATE OR REPLACE TABLE geography AS SELECT n_nationkey nation_key,
@@ -63,10 +62,6 @@ DIM_DATE = """SELECT CAST(strftime(d, '%Y%m%d') AS INTEGER) date_key, CAST(d AS 
 
 def _text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def _printf_text(value: str) -> str:
-    return _text(value.replace("%", "%%"))
 
 
 def _duckdb_type(column_type: ColumnType) -> str:
@@ -104,9 +99,9 @@ def _parse(table: RawTable) -> str:
             )
         if column_type.kind == "string":
             message = (
-                _printf_text(f"field {field.name}: ")
+                _text(f"field {field.name}: ")
                 + f" || strlen({raw}) || "
-                + _printf_text(f" bytes, longer than string({column_type.length})")
+                + _text(f" bytes, longer than string({column_type.length})")
             )
             field_errors.append(
                 f"CASE WHEN NOT {empty} AND strlen({raw}) > {column_type.length} THEN {message} END"
