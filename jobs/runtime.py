@@ -70,20 +70,13 @@ short name in each of PySpark's wildcard imports in turn, and every miss is a cl
 through every jar on the classpath; imported by full name, they resolve at once."""
 
 
-JOB_SQL_CONF = {
-    "spark.sql.codegen.hugeMethodLimit": "8000",
-    "spark.sql.inMemoryColumnarStorage.compressed": "false",
-}
-"""SQL settings every job session gets, on Glue as locally (bench/bench_transform.py measured
-both at TPC-H scale 1).
-- hugeMethodLimit: HotSpot leaves a method of over 8,000 bytes of bytecode (its
-  HugeMethodLimit) to the interpreter, and whole-stage codegen of the strict parse
-  (transforms/parse.py) writes one. Spark's advice for HotSpot is taken: a plan whose generated
-  method would pass 8,000 bytes runs that part without whole-stage codegen, in small methods the
-  JIT compiles. The lineitem parse ran 2.7x faster.
-- Uncompressed caches: the job persists each raw table's parsed lines and its latest rows once
-  and reads them a few times; compressing them cost more than it saved. The warm transform ran
-  197 s compressed, 136 s not."""
+JOB_SQL_CONF = {"spark.sql.codegen.hugeMethodLimit": "8000"}
+"""SQL settings every job session gets, on Glue as locally. HotSpot leaves a method of over
+8,000 bytes of bytecode (its HugeMethodLimit) to the interpreter, and whole-stage codegen of the
+strict parse (transforms/parse.py) writes one. Spark's advice for HotSpot is taken: a plan whose
+generated method would pass 8,000 bytes runs that part without whole-stage codegen, in small
+methods the JIT compiles. The TPC-H lineitem parse ran 2.7x faster. (Uncompressed caches were
+faster still at TPC-H scale 1, but ran the 2 GB driver out of heap: not taken.)"""
 
 
 def spark_conf_overrides(text: str) -> dict[str, str]:

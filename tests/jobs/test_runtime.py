@@ -27,7 +27,6 @@ def test_local_runs_reuse_the_warm_session(spark):
 
 def test_local_sessions_get_the_job_sql_settings(spark):
     assert spark.conf.get("spark.sql.codegen.hugeMethodLimit") == "8000"
-    assert spark.conf.get("spark.sql.inMemoryColumnarStorage.compressed") == "false"
 
 
 def test_zone_options_move_a_zone_to_its_own_root(monkeypatch):
