@@ -28,3 +28,18 @@ def test_duplicates_within_one_file_keep_the_greatest_line_whatever_the_partitio
         frame = spark.createDataFrame(rows, SCHEMA).repartition(partitions)
         kept = keep_latest(frame, ["order_key", "line_number"]).collect()
         assert [r.quantity for r in kept] == [9]
+
+
+def test_the_latest_rows_come_in_the_partitions_asked_for(spark):
+    rows = [(DAY1, f"1|{n}|5|", 1, n, 5) for n in range(1, 7)] + [(DAY2, "1|1|8|", 1, 1, 8)]
+    frame = spark.createDataFrame(rows, SCHEMA).repartition(5)
+    kept = keep_latest(frame, ["order_key", "line_number"], partitions=3)
+    assert kept.rdd.getNumPartitions() == 3
+    assert sorted((r.line_number, r.quantity) for r in kept.collect()) == [
+        (1, 8),
+        (2, 5),
+        (3, 5),
+        (4, 5),
+        (5, 5),
+        (6, 5),
+    ]

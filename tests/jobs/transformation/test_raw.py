@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jobs.transform import run_transform
 from jobs.transformation.inputs import BatchInput
+from jobs.transformation.raw import latest_partitions
 from orchestration.core.lake import Lake
 from orchestration.core.layout import parked_marker_uri, raw_file_uri
 from orchestration.core.manifest import ManifestFile
@@ -151,3 +152,37 @@ def test_rule_breakers_and_gate_counts_leave_out_the_parked_files_lines(spark, t
     assert sorted(tuple(r) for r in read.latest.select("id", "qty").collect()) == [(1, 5), (3, 50)]
     for frame in read.persisted:
         frame.unpersist()
+
+
+def test_a_small_delta_gets_a_partition_per_core_whatever_the_shuffle_partitions():
+    assert latest_partitions(60_000, cores=2, ceiling=200) == 2
+    assert latest_partitions(0, cores=4, ceiling=8) == 4
+
+
+def test_a_large_table_gets_a_partition_per_half_million_rows_up_to_the_shuffle_partitions():
+    assert latest_partitions(1_500_000, cores=2, ceiling=200) == 3
+    assert latest_partitions(1_500_001, cores=2, ceiling=200) == 4
+    assert latest_partitions(6_001_215, cores=2, ceiling=8) == 8
+
+
+def test_a_session_of_fewer_shuffle_partitions_than_cores_keeps_its_count():
+    assert latest_partitions(10, cores=4, ceiling=1) == 1
+
+
+def test_a_small_batch_keeps_a_partition_per_core_in_a_session_of_many_shuffle_partitions(
+    late, spark, tmp_path
+):
+    root = tmp_path / "lake"
+    lake = Lake(str(root))
+    orders = _land(root, "orders", "orders.csv", b"".join(b"%d,c%d\n" % (n, n) for n in range(40)))
+    lines = _land(root, "lines", "lines.csv", b"".join(b"%d,1,5\n" % n for n in range(40)))
+    before = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", "16")
+    try:
+        report = _run(spark, lake, late, [orders, lines])
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", before)
+    assert len(_facts(spark, root)) == 40
+    orders_state = Path(report["state"]["orders"]["uri"])
+    assert report["state"]["orders"]["rows"] == 40
+    assert len(list(orders_state.glob("part-*.parquet"))) == spark.sparkContext.defaultParallelism
