@@ -91,8 +91,7 @@ def latest_partitions(good_rows: int, cores: int, ceiling: int) -> int:
     They are cached, and adaptive execution does not coalesce the partitions of a cached plan:
     without this, a daily delta of a few thousand rows kept the session's shuffle partitions
     (Spark's default is 200) through every table built from it, a task and a file each."""
-    wanted = max(cores, math.ceil(good_rows / ROWS_PER_PARTITION))
-    return max(1, min(ceiling, wanted))
+    return min(ceiling, max(cores, math.ceil(good_rows / ROWS_PER_PARTITION)))
 
 
 def line_aggregates(table: RawTable) -> list[Column]:
