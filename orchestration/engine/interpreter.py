@@ -6,7 +6,8 @@ execution in process, without boto3 or a moto backend, and streams its history e
 - `CustomErrorName` where moto re-raises an error it caught (a Fail state's ErrorPath, a Map
   iteration, a Parallel branch, a mocked Throw): moto refuses names starting with "States.",
   so the definition's Fail could not carry States.TaskFailed on; AWS keeps the name;
-- `json_path.parse`, `result_path.parse`: memoized (performance only, same results);
+- speedups.install(): memoized path parsing, JSON copies, cheap thread names (performance
+  only, same results);
 - timing.install(): Wait states on the time scale, Task timeouts that abandon the handler;
 - fidelity.install(): the patches that restore documented AWS behaviour (fidelity.py).
 tests/engine/test_interpreter.py pins the interpreter's known deviations from AWS.
@@ -15,7 +16,6 @@ tests/engine/test_interpreter.py pins the interpreter's known deviations from AW
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -36,7 +36,6 @@ from moto.stepfunctions.parser.asl.component.common.error_name.error_name import
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
     StatesErrorName,
 )
-from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration import (
     iteration_worker,
@@ -64,12 +63,11 @@ from moto.stepfunctions.parser.asl.eval.states import (
 )
 from moto.stepfunctions.parser.asl.jsonata import jsonata as moto_jsonata
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.mocking.mock_config import MockTestCase
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
-from orchestration.engine import fidelity, task_tokens, tasks, timing
+from orchestration.engine import fidelity, speedups, task_tokens, tasks, timing
 from orchestration.engine.definition import (
     ACCOUNT,
     REGION,
@@ -168,10 +166,7 @@ def install() -> None:
         fidelity.install()
         for module in (state_fail, iteration_worker, branches_decl, mock_eval_utils):
             module.CustomErrorName = reraised_error_name
-        # Performance only: moto builds a new jsonpath_ng parser (ply lex/yacc tables) for every
-        # path it evaluates, about 2 ms each; parsed paths are immutable, so memoize the parse.
-        json_path.parse = functools.lru_cache(maxsize=1024)(json_path.parse)
-        result_path.parse = functools.lru_cache(maxsize=1024)(result_path.parse)
+        speedups.install()
         _installed = True
 
 

@@ -15,7 +15,6 @@ Deviation: a failed iteration runs again from its first state, where AWS resumes
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from collections.abc import Callable
@@ -37,6 +36,7 @@ from orchestration.engine import (
 )
 from orchestration.engine.definition import load_definition
 from orchestration.engine.handlers import OutboxListener
+from orchestration.engine.speedups import json_copy
 from orchestration.engine.store import ExecutionStore, iso_now
 
 REDRIVABLE_STATUSES = ("FAILED", "TIMED_OUT", "ABORTED")
@@ -236,7 +236,7 @@ def install() -> None:
         with _reused_lock:
             outputs = _reused.get(self._work_name, {})
             reused = job.job_index in outputs
-            output = copy.deepcopy(outputs.get(job.job_index))
+            output = json_copy(outputs.get(job.job_index))
         if not reused:
             original(self, env, job)
             return

@@ -18,7 +18,6 @@ delays are the engine's own idling, which it may.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import threading
 import time
@@ -37,6 +36,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 
 from orchestration.engine import tasks
+from orchestration.engine.speedups import json_copy
 
 _SETTLING_SUFFIXES = ("Succeeded", "Failed", "TimedOut")
 """A Task's worker that has recorded one of these has its outcome: it is no longer abandoned."""
@@ -101,7 +101,7 @@ def _evaluate_with_timeout(self: ExecutionState, env: Environment) -> None:
 
     frame = env.open_frame()
     frame.states.reset(input_value=env.states.get_input())
-    frame.stack = copy.deepcopy(env.stack)
+    frame.stack = json_copy(env.stack)
     gate = _EventGate(env.event_manager)
     frame.event_manager = gate
     outcome: list[tuple[Any, Exception | None]] = []
