@@ -42,7 +42,7 @@ DIMENSIONS = ("dim_customer", "dim_part", "dim_supplier", "dim_date")
 
 
 def seeded_lake(scale: float) -> Path:
-    """Raw extracts seeded once per scale; every other zone starts empty."""
+    """Raw extracts seeded once per scale."""
     root = CACHE / f"sf{scale}" / "lake"
     marker = root.parent / "seeded"
     if not marker.exists():
@@ -51,11 +51,11 @@ def seeded_lake(scale: float) -> Path:
         seed(Lake(str(root)), scale=scale, batches=1)
         print(f"seeded scale {scale} in {time.perf_counter() - started:.1f} s", flush=True)
         marker.touch()
-    clear_outputs(root)
     return root
 
 
 def clear_outputs(root: Path) -> None:
+    """Every zone but raw removed, so a round starts from the seeded extracts alone."""
     for zone in root.iterdir():
         if zone.name != RAW:
             shutil.rmtree(zone)
