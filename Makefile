@@ -13,10 +13,11 @@ run:
 	$(VENV)/sfn-etl seed nycflights13 --months 1
 	$(VENV)/sfn-etl run
 
-# Everything the tests need (dev extras, checkov, a throwaway PostgreSQL), then the tests.
+# Everything the tests need (dev extras, checkov, a throwaway PostgreSQL), then the tests: a
+# worker per core, each test file on one worker (its module fixtures are built once).
 test:
 	@bash setup.sh --test
-	@eval "$$(bash tests/postgres.sh start)" && $(VENV)/pytest -q
+	@eval "$$(bash tests/postgres.sh start)" && $(VENV)/pytest -q -n auto --dist loadfile
 
 lint:
 	$(VENV)/ruff check . && $(VENV)/ruff format --check .

@@ -99,9 +99,9 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
     )
 
     for name, frames in work.rejected.items():
-        uri = quarantine_uri(lake, dataset.name, name, batch_id)
+        uri = quarantine_uri(lake, dataset.name, name, batch_id) if frames else None
         work.counts[name]["quarantine_uri"] = uri
-        work.counts[name]["quarantined"] = write_and_count(_union(frames), uri)
+        work.counts[name]["quarantined"] = write_and_count(_union(frames), uri) if frames else 0
     for frame in work.persisted:
         frame.unpersist()
 
@@ -199,18 +199,19 @@ def _hold_children(
         for parent in table.parents:
             if parent.table not in known:
                 known[parent.table] = empty_input(spark, dataset, parent.table)
-        released_count = Observation(f"released {dataset.name}.{table.name} {batch_id}")
-        released, waiting, expired = hold_orphans(candidates, table, known, now, released_count)
+        outcome = Observation(f"released {dataset.name}.{table.name} {batch_id}")
+        released, waiting, expired = hold_orphans(candidates, table, known, now, outcome)
         uri = held_uri(lake, dataset.name, table.name, batch_id)
         counts["held"] = write_and_count(waiting, uri)
         if counts["held"]:
             held[table.name] = {"uri": uri, "rows": counts["held"]}
-        work.rejected[table.name].append(expired)
+        if outcome.get["expired"]:
+            work.rejected[table.name].append(expired)
         if earlier is not None:
             # Held rows the batch sends again are superseded: counted duplicates.
             in_batch = counts["good"] - counts["duplicates"]
             counts["duplicates"] += in_batch + counts["held_in"] - candidates.count()
-        if released_count.get["released"]:
+        if outcome.get["released"]:
             work.batch[table.name] = released
         else:
             work.batch.pop(table.name, None)

@@ -85,20 +85,15 @@ def late(monkeypatch):
     return get_dataset("late")
 
 
-_BASETEMP = pytest.StashKey[Path]()
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _remember_basetemp(request, tmp_path_factory) -> None:
-    request.config.stash[_BASETEMP] = tmp_path_factory.getbasetemp()
-
-
 def pytest_terminal_summary(terminalreporter, config) -> None:
     """The coverage of the shipped definition by every local execution this session ran (each
-    test's executions live in an SFN_ETL_HOME of its own under the session's temporary folder)."""
-    basetemp = config.stash.get(_BASETEMP, None)
-    if basetemp is None:
+    test's executions live in an SFN_ETL_HOME of its own under the session's temporary folder;
+    under pytest-xdist each worker's folder is inside the controller's)."""
+    # pytest keeps its TempPathFactory private; it is the one the tests' tmp_path came from.
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None:
         return
+    basetemp = factory.getbasetemp()
     from orchestration.engine.definition import load_definition
     from orchestration.engine.store import ExecutionStore
     from orchestration.insight.coverage import coverage, executions_of

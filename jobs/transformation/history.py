@@ -71,14 +71,14 @@ def hold_orphans(
     table: RawTable,
     known: dict[str, DataFrame],
     now: datetime,
-    released_count: Observation,
+    outcome: Observation,
 ) -> tuple[DataFrame, DataFrame, DataFrame]:
     """(released, held, expired) of a child table's candidate rows (with `held_since`).
 
     A row is released when every declared parent has a row with its key in `known`; otherwise
     it stays held, unless it has waited longer than the missing parent's `hold_days`: then it
-    is expired, as source_file, raw_line and the reason. Writing `held` fills
-    `released_count` ("released"), so knowing whether any row was released costs no pass."""
+    is expired, as source_file, raw_line and the reason. Writing `held` fills `outcome` with
+    the rows "released" and "expired", so knowing whether there are any costs no pass."""
     rows = candidates.withColumn("_missing", F.lit(None).cast("string")).withColumn(
         "_hold_days", F.lit(None).cast("double")
     )
@@ -104,7 +104,11 @@ def hold_orphans(
     orphan = F.col("_missing").isNotNull()
     expired = orphan & (waited_days > F.col("_hold_days"))
     released = rows.where(~orphan).select(*raw_columns(table))
-    observed = rows.observe(released_count, F.count(F.when(~orphan, 1)).alias("released"))
+    observed = rows.observe(
+        outcome,
+        F.count(F.when(~orphan, 1)).alias("released"),
+        F.count(F.when(expired, 1)).alias("expired"),
+    )
     held = observed.where(orphan & ~expired).select(*columns)
     rejected = rows.where(expired).select(
         *LINEAGE,

@@ -32,8 +32,9 @@ ROWS_PER_PARTITION = 500_000
 
 @dataclass
 class RawBatch:
-    """A raw table's rows in the batch: `latest` (one per business key), the rejected rows,
-    the files to park {uri: (reason, data lines)}, the frames to unpersist, and the counts."""
+    """A raw table's rows in the batch: `latest` (one per business key), the rejected rows
+    (no frame the counts show empty), the files to park {uri: (reason, data lines)}, the
+    frames to unpersist, and the counts."""
 
     latest: DataFrame
     rejected: list[DataFrame]
@@ -56,12 +57,18 @@ def read_raw_table(spark: SparkSession, table: RawTable, uris: list[str]) -> Raw
         [uri for uri in uris if uri not in broken],
         {uri for uri, counts in per_file.items() if counts.read > 0},
     )
-    rejected = [split.rejected, _empty_file_rows(spark, empty_files)]
+    # Only frames the per-file counts say hold rows: a raw table with none writes no quarantine.
+    rejected = []
+    if sum(counts.rejected for counts in kept_files):
+        rejected.append(split.rejected)
+    if empty_files:
+        rejected.append(_empty_file_rows(spark, empty_files))
     good_rows = split.good
     if row_rules(table.rules):
         ruled = apply_rules(split.good, table.rules)
         good_rows = ruled.good
-        rejected.append(ruled.rejected)
+        if kept_totals[RULE_BREAKERS]:
+            rejected.append(ruled.rejected)
     good = sum(counts.good for counts in kept_files) - kept_totals[RULE_BREAKERS]
     partitions = latest_partitions(
         good,

@@ -86,6 +86,14 @@ def test_rule_breakers_and_malformed_rows_are_quarantined_with_their_reason(spar
     assert_df_equality(quarantine, expected, ignore_row_order=True, ignore_nullable=True)
 
 
+def test_a_raw_table_with_nothing_to_quarantine_writes_no_quarantine_folder(batch):
+    root, report, _ = batch
+    shops, sales = report["raw"]["shops"], report["raw"]["sales"]
+    assert (shops["quarantined"], shops["quarantine_uri"]) == (0, None)
+    assert not (root / "quarantine" / "tiny" / "shops").exists()
+    assert Path(sales["quarantine_uri"]) == root / "quarantine" / "tiny" / "sales" / "batch_id=b1"
+
+
 def test_every_raw_row_is_accounted_for_and_header_lines_are_not_rows(batch):
     _, report, _ = batch
     assert report["raw"]["sales"] | {"quarantine_uri": None} == {
