@@ -10,7 +10,6 @@ import signal
 
 import pytest
 
-from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
 from tests.reliability.warehouse_state import (
     TPCH_ONLY,
@@ -20,7 +19,7 @@ from tests.reliability.warehouse_state import (
     committed_files,
     raw_files,
 )
-from tests.reliability.world import SCALE, World
+from tests.reliability.world import SCALE, World, isolate
 
 pytestmark = pytest.mark.reliability
 
@@ -32,12 +31,7 @@ def world(tmp_path_factory, spark) -> World:
     root = tmp_path_factory.mktemp("faults")
     work = root / "work"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SFN_ETL_LAKE", str(work / "lake"))
-        patch.setenv("SFN_ETL_HOME", str(work / "home"))
-        patch.delenv("SFN_ETL_WAREHOUSE", raising=False)
-        for zone in ("RAW", "CURATED", "QUARANTINE", "MANIFESTS", "VALIDATION"):
-            patch.delenv(f"SFN_ETL_LAKE_{zone}", raising=False)
-        settings = Settings.from_env()
+        settings = isolate(patch, work)
         lake = settings.open_lake()
         seed(lake, scale=SCALE, batches=2, only_batches={1})
         first = run_execution(settings, RunRequest(input=TPCH_ONLY, time_scale=0.01))

@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from orchestration.core.lake import Lake
-from orchestration.core.settings import Settings
 from orchestration.engine import RunRequest, run_execution
 from tests.conftest import TINY_SUITES
 from tests.reliability.kill_at import TWO_SOURCES
 from tests.reliability.warehouse_state import audit_rows, checksums, committed_files, raw_files
-from tests.reliability.world import SCALE, World
+from tests.reliability.world import SCALE, World, isolate
 from transforms.registry import EXTRA_DATASETS_ENV
 
 pytestmark = pytest.mark.reliability
@@ -43,12 +42,7 @@ def two_sources(tmp_path_factory, spark) -> World:
     work = root / "work"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(EXTRA_DATASETS_ENV, f"tests.datasets.tiny={TINY_SUITES}")
-        patch.setenv("SFN_ETL_LAKE", str(work / "lake"))
-        patch.setenv("SFN_ETL_HOME", str(work / "home"))
-        patch.delenv("SFN_ETL_WAREHOUSE", raising=False)
-        for zone in ("RAW", "CURATED", "QUARANTINE", "MANIFESTS", "VALIDATION"):
-            patch.delenv(f"SFN_ETL_LAKE_{zone}", raising=False)
-        settings = Settings.from_env()
+        settings = isolate(patch, work)
         lake = settings.open_lake()
         seed(lake, scale=SCALE, batches=2, only_batches={1})
         _land_tiny(lake, "2025-01-01", 10)

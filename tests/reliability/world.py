@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from orchestration.core.lake import Lake
 from orchestration.core.settings import Settings
 from orchestration.engine import ExecutionResult, RunRequest, run_execution
@@ -53,3 +55,14 @@ class World:
             env=env,
             timeout=600,
         )
+
+
+def isolate(patch: pytest.MonkeyPatch, work: Path) -> Settings:
+    """The settings of a lake and state under `work` alone, every zone and the warehouse
+    included; the environment says so too, for the killed run kill_at.py starts."""
+    patch.setenv("SFN_ETL_LAKE", str(work / "lake"))
+    patch.setenv("SFN_ETL_HOME", str(work / "home"))
+    patch.delenv("SFN_ETL_WAREHOUSE", raising=False)
+    for zone in ("RAW", "CURATED", "QUARANTINE", "MANIFESTS", "VALIDATION"):
+        patch.delenv(f"SFN_ETL_LAKE_{zone}", raising=False)
+    return Settings.from_env()
