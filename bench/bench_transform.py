@@ -171,9 +171,10 @@ def differences(lake_root: Path, duck_counts: dict) -> list[str]:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for name in outputs(DATASET):
-        spark = f"read_parquet('{_spark_output(lake, name, batch_id)}', hive_partitioning=false)"
+        written = _spark_output(lake, name, batch_id)
+        spark = f"read_parquet('{written}', hive_partitioning=false)"
         duck = f"read_parquet('{CACHE / 'duckdb-out' / batch_id / name}.parquet')"
-        if not Path(_spark_output(lake, name, batch_id)).parent.exists():
+        if not Path(written).parent.exists():
             # The job writes no quarantine folder for a raw table it rejected no rows of.
             (rows,) = con.execute(f"SELECT count(*) FROM {duck}").fetchone()
             if rows or not name.startswith("quarantine/"):

@@ -99,9 +99,11 @@ def run_transform(spark: SparkSession, lake: Lake, batch_id: str, batch_input: B
     )
 
     for name, frames in work.rejected.items():
-        uri = quarantine_uri(lake, dataset.name, name, batch_id) if frames else None
-        work.counts[name]["quarantine_uri"] = uri
-        work.counts[name]["quarantined"] = write_and_count(_union(frames), uri) if frames else 0
+        counts = work.counts[name]
+        counts.update(quarantine_uri=None, quarantined=0)
+        if frames:
+            counts["quarantine_uri"] = quarantine_uri(lake, dataset.name, name, batch_id)
+            counts["quarantined"] = write_and_count(_union(frames), counts["quarantine_uri"])
     for frame in work.persisted:
         frame.unpersist()
 
@@ -199,7 +201,7 @@ def _hold_children(
         for parent in table.parents:
             if parent.table not in known:
                 known[parent.table] = empty_input(spark, dataset, parent.table)
-        outcome = Observation(f"released {dataset.name}.{table.name} {batch_id}")
+        outcome = Observation(f"holding {dataset.name}.{table.name} {batch_id}")
         released, waiting, expired = hold_orphans(candidates, table, known, now, outcome)
         uri = held_uri(lake, dataset.name, table.name, batch_id)
         counts["held"] = write_and_count(waiting, uri)
